@@ -1,0 +1,41 @@
+"""One place that wires the core: settings -> content, catalogs, store, matcher, clock -> Engine."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.engine import Engine
+from bot.i18n import load_translators
+from bot.matcher import Matcher
+from storage import Store, open_store
+
+
+@dataclass
+class App:
+    engine: Engine
+    store: Store
+    content: Content
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    locales_dir: Path | None = None,
+) -> App:
+    content = load_content(settings.content_path)
+    translators = load_translators(locales_dir)
+    store = await open_store(str(settings.db_path))
+    engine = Engine(
+        store=store,
+        content=content,
+        matcher=Matcher.from_content(content),
+        translators=translators,
+        clock=clock or SystemClock(),
+        default_language=settings.default_language,
+    )
+    return App(engine=engine, store=store, content=content)

@@ -1,0 +1,396 @@
+"""The network's content (offices, offers, FAQ texts) read from YAML and validated as a whole.
+
+Validation reports every problem at once, each as "file: key.path: what is wrong", so whoever edits the
+content can fix all of it in one go.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.languages import LANGUAGES
+
+SOURCE_LANGUAGE = "de"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REQUIRED_FAQ_IDS = (
+    "opening_hours",
+    "location",
+    "contact",
+    "appointment",
+    "offers",
+    "events",
+    "german_course",
+    "work",
+    "housing",
+    "letters",
+    "health",
+    "school_kita",
+    "interpreter",
+    "leisure",
+    "volunteering",
+    "home_visit",
+    "costs",
+    "privacy",
+    "emergency",
+)
+OFFER_CATEGORIES = (
+    "counselling",
+    "language",
+    "letters",
+    "leisure",
+    "sports",
+    "clothes",
+    "family",
+    "work",
+    "housing",
+    "health",
+    "volunteering",
+)
+ID_PATTERN = r"^[a-z0-9_]{2,40}$"
+
+
+class ContentError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Content is invalid:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _parse_range(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+        if not match:
+            raise ValueError(f"{value!r} is not a time range like 09:00-13:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 != 0):
+            raise ValueError(f"{value!r} has an impossible time")
+        end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+        return {"start": time(h1, m1), "end": end}
+    return value
+
+
+class TimeRange(_Strict):
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeRange":
+        if self.end <= self.start:
+            raise ValueError(f"ends at {self.end:%H:%M}, not after it starts at {self.start:%H:%M}")
+        return self
+
+
+Range = Annotated[TimeRange, BeforeValidator(_parse_range)]
+
+
+def _local_text_check(value: dict[str, str]) -> dict[str, str]:
+    unknown = set(value) - set(LANGUAGES)
+    if unknown:
+        raise ValueError(f"unknown language(s) {', '.join(sorted(unknown))}")
+    missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
+    if missing:
+        raise ValueError(f"text missing for {', '.join(missing)}")
+    return value
+
+
+class Address(_Strict):
+    street: str = Field(min_length=3)
+    postal_code: str = Field(pattern=r"^\d{5}$")
+    city: str = Field(min_length=2)
+
+    def one_line(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+class Coordinates(_Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Closure(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    reason: dict[str, str]
+
+    @field_validator("reason")
+    @classmethod
+    def _all_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return _local_text_check(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Closure":
+        if self.end < self.start:
+            raise ValueError(f"ends {self.end} before it starts {self.start}")
+        return self
+
+
+SampleField = Literal["address", "coordinates", "phone", "email", "hours", "closures", "postal_codes"]
+
+
+class Office(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=3)
+    partner: str = Field(min_length=2)
+    districts: list[str] = Field(min_length=1)
+    postal_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = Field(default_factory=list)
+    address: Address
+    coordinates: Coordinates
+    phone: str = Field(pattern=r"^\+\d[\d ]{6,20}$")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Range]]
+    closures: list[Closure] = Field(default_factory=list)
+    sample_values: list[SampleField] = Field(default_factory=list)
+
+    def ranges_on(self, weekday: int) -> list[TimeRange]:
+        return sorted(self.hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
+
+
+class HolidayRegion(_Strict):
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = None
+
+
+class OfficesFile(_Strict):
+    timezone: str
+    holidays: HolidayRegion
+    offices: list[Office] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Offer(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    category: Literal[OFFER_CATEGORIES]  # type: ignore[valid-type]
+    offices: list[str] = Field(min_length=1)
+
+
+class OffersFile(_Strict):
+    offers: list[Offer] = Field(default_factory=list)
+
+
+ReviewStatus = Literal["draft", "reviewed"]
+
+
+class Review(_Strict):
+    status: ReviewStatus
+    drafted_by: str | None = None
+    reviewed_by: str | None = None
+
+
+class FaqText(_Strict):
+    answer: str = Field(min_length=1)
+    examples: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    examples_latin: list[str] = Field(default_factory=list)
+    review: ReviewStatus | None = None
+
+
+class OfferText(_Strict):
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    review: ReviewStatus | None = None
+
+
+class LanguageFile(_Strict):
+    language: Literal["de", "en", "ar", "fa", "ti"]
+    review: Review
+    faq: dict[str, FaqText] = Field(default_factory=dict)
+    out_of_scope: list[str] = Field(default_factory=list)
+    offers: dict[str, OfferText] = Field(default_factory=dict)
+
+    def status_of(self, entry: FaqText | OfferText) -> ReviewStatus:
+        return entry.review or self.review.status
+
+
+@dataclass(frozen=True)
+class Content:
+    offices: dict[str, Office]
+    offers: list[Offer]
+    texts: dict[str, LanguageFile]
+    timezone: ZoneInfo
+    holiday_region: HolidayRegion
+    source: Path
+    _holidays: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def faq_ids(self) -> tuple[str, ...]:
+        return tuple(self.texts[SOURCE_LANGUAGE].faq)
+
+    def faq_text(self, faq_id: str, lang: str) -> tuple[FaqText, str]:
+        """The FAQ entry in `lang`, or in German when that language lacks it; returns (entry, its language)."""
+        entry = self.texts.get(lang, None)
+        if entry is not None and faq_id in entry.faq:
+            return entry.faq[faq_id], lang
+        return self.texts[SOURCE_LANGUAGE].faq[faq_id], SOURCE_LANGUAGE
+
+    def offer_text(self, offer_id: str, lang: str) -> tuple[OfferText, str]:
+        entry = self.texts.get(lang, None)
+        if entry is not None and offer_id in entry.offers:
+            return entry.offers[offer_id], lang
+        return self.texts[SOURCE_LANGUAGE].offers[offer_id], SOURCE_LANGUAGE
+
+    def holiday_name(self, day: date, lang: str) -> str | None:
+        """The public holiday on `day` (name in German or English; None if it is a working day)."""
+        names = self._holidays
+        if day not in names["de"]:
+            return None
+        return (names["en"] if lang == "en" else names["de"]).get(day)
+
+    def offers_for(self, office_id: str | None) -> list[Offer]:
+        return [o for o in self.offers if office_id is None or "all" in o.offices or office_id in o.offices]
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _read_yaml(path: Path, display: str, problems: list[str]) -> Any:
+    if not path.is_file():
+        problems.append(f"{display}: file is missing")
+        return None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problems.append(f"{display}: {where}not valid YAML ({getattr(exc, 'problem', exc)})")
+    except UnicodeDecodeError:
+        problems.append(f"{display}: not UTF-8 text")
+    return None
+
+
+def _validate(model: type[BaseModel], data: Any, display: str, problems: list[str]) -> Any:
+    if data is None:
+        if display not in " ".join(problems):
+            problems.append(f"{display}: file is empty")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "literal_error":
+                message = f"{error.get('input')!r} is not allowed; {message[0].lower()}{message[1:]}"
+            problems.append(f"{display}: {_loc(loc)}: {message}")
+        return None
+
+
+def _cross_check(
+    offices: OfficesFile | None,
+    offers: OffersFile | None,
+    texts: dict[str, LanguageFile],
+    problems: list[str],
+) -> None:
+    if offices is not None:
+        seen: set[str] = set()
+        for i, office in enumerate(offices.offices):
+            if office.id in seen:
+                problems.append(f"offices.yaml: offices[{i}].id: {office.id!r} is used twice")
+            seen.add(office.id)
+    if offers is not None:
+        office_ids = {o.id for o in offices.offices} if offices else set()
+        seen_offers: set[str] = set()
+        for i, offer in enumerate(offers.offers):
+            if offer.id in seen_offers:
+                problems.append(f"offers.yaml: offers[{i}].id: {offer.id!r} is used twice")
+            seen_offers.add(offer.id)
+            for j, ref in enumerate(offer.offices):
+                if ref != "all" and offices is not None and ref not in office_ids:
+                    problems.append(f"offers.yaml: offers[{i}].offices[{j}]: unknown office {ref!r}")
+            source = texts.get(SOURCE_LANGUAGE)
+            if source is not None and offer.id not in source.offers:
+                problems.append(
+                    f"texts/{SOURCE_LANGUAGE}.yaml: offers.{offer.id}: missing (offer in offers.yaml)"
+                )
+    source = texts.get(SOURCE_LANGUAGE)
+    if source is None:
+        return
+    for faq_id in REQUIRED_FAQ_IDS:
+        if faq_id not in source.faq:
+            problems.append(f"texts/{SOURCE_LANGUAGE}.yaml: faq.{faq_id}: missing (a required FAQ id)")
+    for faq_id in source.faq:
+        if re.fullmatch(ID_PATTERN, faq_id) is None:
+            problems.append(f"texts/{SOURCE_LANGUAGE}.yaml: faq.{faq_id}: id must match {ID_PATTERN}")
+    offer_ids = {o.id for o in offers.offers} if offers else set()
+    for lang, text in texts.items():
+        for faq_id in text.faq:
+            if faq_id not in source.faq:
+                problems.append(f"texts/{lang}.yaml: faq.{faq_id}: unknown FAQ id (not in texts/de.yaml)")
+        for offer_id in text.offers:
+            if offers is not None and offer_id not in offer_ids:
+                problems.append(f"texts/{lang}.yaml: offers.{offer_id}: unknown offer (not in offers.yaml)")
+
+
+def load_content(folder: Path) -> Content:
+    """Read and validate every content file under `folder`; raise ContentError listing all problems."""
+    folder = Path(folder)
+    problems: list[str] = []
+    offices = _validate(
+        OfficesFile, _read_yaml(folder / "offices.yaml", "offices.yaml", problems), "offices.yaml", problems
+    )
+    offers = _validate(
+        OffersFile, _read_yaml(folder / "offers.yaml", "offers.yaml", problems), "offers.yaml", problems
+    )
+    texts: dict[str, LanguageFile] = {}
+    for lang in LANGUAGES:
+        display = f"texts/{lang}.yaml"
+        path = folder / "texts" / f"{lang}.yaml"
+        if not path.is_file() and lang != SOURCE_LANGUAGE:
+            continue  # a language without a file falls back to German; `willkommen translations` reports it
+        parsed = _validate(LanguageFile, _read_yaml(path, display, problems), display, problems)
+        if parsed is not None:
+            if parsed.language != lang:
+                problems.append(f"{display}: language: says {parsed.language!r}, file name says {lang!r}")
+            texts[lang] = parsed
+    _cross_check(offices, offers, texts, problems)
+    if problems:
+        raise ContentError(problems)
+    assert offices is not None and offers is not None
+    region = offices.holidays
+    names = {
+        "de": holidays_lib.country_holidays(region.country, subdiv=region.subdivision, language="de"),
+        "en": holidays_lib.country_holidays(region.country, subdiv=region.subdivision, language="en_US"),
+    }
+    return Content(
+        offices={o.id: o for o in offices.offices},
+        offers=list(offers.offers),
+        texts=texts,
+        timezone=ZoneInfo(offices.timezone),
+        holiday_region=region,
+        source=folder,
+        _holidays=names,
+    )

@@ -1,0 +1,337 @@
+"""The conversation: one thing a person did in, the bot's replies out. No messaging platform in here.
+
+Channels (console, Telegram, ...) turn their events into `Incoming` and show the `Reply` list they get.
+"""
+
+from dataclasses import dataclass, replace
+
+from bot import answers, bidi
+from bot.clock import Clock
+from bot.content import Content
+from bot.detect import detect
+from bot.i18n import Translator
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES, from_hint
+from bot.matcher import Matcher
+from bot.models import Button, Incoming, Person, Reply
+from bot.normalize import normalize
+from storage import Store
+
+MAX_QUESTION_CHARS = 2000  # longer texts are cut before they are stored
+
+# Greetings alone are not questions: they get the welcome and the menu, not "I am not sure".
+_GREETINGS = frozenset(
+    normalize(w)
+    for w in (
+        "hallo hi hey hello moin servus guten tag morgen abend good morning evening salam salaam salam alaikum"
+        " alaykum aleikum assalamu marhaba merhaba ahlan سلام السلام عليكم مرحبا اهلا صباح الخير مساء درود"
+        " خوبی ሰላም ሰላማት እንቋዕ ደሓን ሓደርኩም"
+    ).split()
+) | {"guten", "tag", "morgen", "abend", "good", "the"}
+
+# Actions carried by buttons. Short: Telegram allows 64 bytes of callback data.
+MENU = "menu"
+LANGUAGE_MENU = "langs"
+OFFICE_MENU = "offices"
+HOURS = "hours"
+LOCATION = "where"
+APPOINTMENTS = "appts"
+EVENTS = "events"
+OFFERS = "offers"
+ASK = "ask"
+TO_STAFF = "staff"
+CONTACT = "contact"
+
+
+@dataclass
+class Engine:
+    store: Store
+    content: Content
+    matcher: Matcher
+    translators: dict[str, Translator]
+    clock: Clock
+    default_language: str = DEFAULT_LANGUAGE
+
+    async def handle(self, event: Incoming) -> list[Reply]:
+        person, is_new = await self._person(event)
+        if event.kind == "command":
+            replies = await self._command(person, event, is_new)
+        elif event.kind == "action":
+            replies = await self._action(person, event.action)
+        elif event.kind == "unsupported":
+            replies = [self._unsupported(person)]
+        else:
+            replies = await self._text(person, event.text, is_new)
+        return [self._finish(r) for r in replies]
+
+    # -- people and languages --------------------------------------------------------------------------------
+
+    async def _person(self, event: Incoming) -> tuple[Person, bool]:
+        now = self.clock.now()
+        person = await self.store.get_person(event.channel, event.user_id)
+        if person is not None:
+            await self.store.touch(person.id, now)
+            return person, False
+        found = detect(event.text, event.lang_hint) if event.kind == "text" else None
+        if found is not None and found.lang is not None:
+            lang, source = found.lang, "detected"
+        else:
+            lang, source = from_hint(event.lang_hint) or self.default_language, "hint"
+        person = await self.store.create_person(event.channel, event.user_id, lang, source, now)  # type: ignore[arg-type]
+        return person, True
+
+    async def _follow_language(self, person: Person, text: str) -> Person:
+        """Answer in the language the person writes in, unless they chose one in the menu."""
+        if person.language_source == "chosen":
+            return person
+        found = detect(text)  # the text alone: the platform's hint was already used at first contact
+        if found.lang is None or found.lang == person.language:
+            return person
+        await self.store.set_language(person.id, found.lang, "detected")
+        return _with(person, language=found.lang, language_source="detected")
+
+    def tr(self, person: Person) -> Translator:
+        return self.translators.get(person.language) or self.translators[DEFAULT_LANGUAGE]
+
+    # -- what the person did ----------------------------------------------------------------------------------
+
+    async def _command(self, person: Person, event: Incoming, is_new: bool) -> list[Reply]:
+        name, arg = event.action, event.text.strip()
+        if name == "start":
+            office = arg.lower()
+            if office in self.content.offices:
+                await self.store.set_office(person.id, office)
+                person = _with(person, office_id=office)
+            return [self._welcome(person, with_languages=is_new or person.language_source != "chosen")]
+        if name == "menu":
+            return [self._menu(person)]
+        if name in ("language", "lang"):
+            if arg in LANGUAGES:
+                return await self._action(person, f"lang:{arg}")
+            return [self._language_menu(person)]
+        if name == "help":
+            return [self._help(person)]
+        if name == "privacy":
+            return [self._faq(person, "privacy")]
+        if name == "office":
+            return [self._office_menu(person)]
+        tr = self.tr(person)
+        return [
+            Reply(
+                tr.gettext("I don't know this command.") + "\n\n" + self._help_text(tr),
+                person.language,
+                self._menu_row(tr),
+            )
+        ]
+
+    async def _action(self, person: Person, action: str) -> list[Reply]:
+        tr = self.tr(person)
+        name, _, arg = action.partition(":")
+        if name == MENU:
+            return [self._menu(person, replace=True)]
+        if name == LANGUAGE_MENU:
+            return [self._language_menu(person, replace=True)]
+        if name == "lang" and arg in LANGUAGES:
+            await self.store.set_language(person.id, arg, "chosen")
+            person = _with(person, language=arg, language_source="chosen")
+            tr = self.tr(person)
+            return [self._menu(person, replace=True, intro=tr.gettext("I will write to you in English now."))]
+        if name == OFFICE_MENU:
+            return [self._office_menu(person, replace=True)]
+        if name == "office" and (arg in self.content.offices or arg == "none"):
+            office_id = None if arg == "none" else arg
+            await self.store.set_office(person.id, office_id)
+            person = _with(person, office_id=office_id)
+            tr = self.tr(person)
+            intro = (
+                tr.gettext("Your office is now: {name}.").format(name=self.content.offices[arg].name)
+                if office_id
+                else tr.gettext("I will show you all offices.")
+            )
+            return [self._menu(person, replace=True, intro=intro)]
+        if name == HOURS:
+            return [self._faq(person, "opening_hours")]
+        if name == LOCATION:
+            return [self._faq(person, "location")]
+        if name == CONTACT:
+            return [self._faq(person, "contact")]
+        if name == OFFERS:
+            return [self._faq(person, "offers")]
+        if name == "faq" and arg in self.content.faq_ids:
+            return [self._faq(person, arg)]
+        if name == APPOINTMENTS:
+            text = tr.gettext(
+                "Booking an appointment here in the chat is coming soon. Until then you can come without an"
+                " appointment during opening hours, or call the office to get one."
+            )
+            return [self._with_contacts(person, text)]
+        if name == EVENTS:
+            entry, _lang = self.content.faq_text("events", person.language)
+            text = (
+                tr.gettext("The list of events here in the chat is coming soon.")
+                + "\n\n"
+                + entry.answer.strip()
+            )
+            return [Reply(text, person.language, self._menu_row(tr))]
+        if name == ASK:
+            text = tr.gettext(
+                "Write your question in your own words, in your language. I will try to answer it."
+            )
+            return [Reply(text, person.language, self._menu_row(tr))]
+        if name == TO_STAFF:
+            text = tr.gettext(
+                "Sending questions to the team from this chat is coming soon. Your question is saved for the"
+                " team. For an answer now, please call or visit the office."
+            )
+            return [self._with_contacts(person, text)]
+        # An unknown or outdated button: say so kindly and show the menu again.
+        return [self._menu(person, intro=tr.gettext("This button no longer works. Here is the menu."))]
+
+    async def _text(self, person: Person, text: str, is_new: bool) -> list[Reply]:
+        text = (text or "").strip()
+        person = await self._follow_language(person, text) if not is_new else person
+        tr = self.tr(person)
+        if not text:
+            return [
+                self._menu(person, intro=tr.gettext("I did not get any text. Please write your question."))
+            ]
+        words = normalize(text).split()
+        if words and all(w in _GREETINGS for w in words):
+            return [self._welcome(person, with_languages=is_new)]
+        found = self.matcher.match(text)
+        if found.faq_id is not None:
+            return [self._faq(person, found.faq_id)]
+        await self.store.add_unresolved(
+            person.id,
+            text[:MAX_QUESTION_CHARS],
+            person.language,
+            person.office_id,
+            found.reason,
+            self.clock.now(),
+        )
+        unsure = tr.gettext(
+            "I am not sure I understood your question, and I do not want to give you a wrong answer."
+            " I can pass your question to a person from the team. Or choose a topic in the menu."
+        )
+        buttons = (
+            (Button("🙋 " + tr.gettext("Ask a person"), TO_STAFF),),
+            (Button("🏠 " + tr.gettext("Menu"), MENU),),
+        )
+        return [Reply(unsure, person.language, buttons)]
+
+    # -- replies ---------------------------------------------------------------------------------------------
+
+    def _faq(self, person: Person, faq_id: str) -> Reply:
+        tr = self.tr(person)
+        text = answers.faq_answer(self.content, faq_id, tr, person.office_id, self.clock.now())
+        rows: list[tuple[Button, ...]] = []
+        if faq_id in ("opening_hours", "location", "contact") and person.office_id is None:
+            rows.append((Button("🏢 " + tr.gettext("Choose my office"), OFFICE_MENU),))
+        rows.extend(self._menu_row(tr))
+        return Reply(text, person.language, tuple(rows))
+
+    def _with_contacts(self, person: Person, text: str) -> Reply:
+        tr = self.tr(person)
+        blocks = [
+            answers.office_contact_block(o, tr) for o in answers.offices_for(self.content, person.office_id)
+        ]
+        return Reply("\n\n".join([text, *blocks]), person.language, self._menu_row(tr))
+
+    def _menu_row(self, tr: Translator) -> tuple[tuple[Button, ...], ...]:
+        return ((Button("🏠 " + tr.gettext("Menu"), MENU), Button("🌐 " + LANGUAGE_WORD_ALL, LANGUAGE_MENU)),)
+
+    def _menu(self, person: Person, replace: bool = False, intro: str = "") -> Reply:
+        tr = self.tr(person)
+        title = tr.gettext("How can I help you? Choose a topic or write your question.")
+        office = self.content.offices.get(person.office_id or "")
+        office_line = (
+            tr.gettext("Your office: {name}").format(name=office.name)
+            if office
+            else tr.gettext("You have not chosen an office yet.")
+        )
+        text = "\n\n".join(p for p in (intro, title, "🏢 " + office_line) if p)
+        rows = (
+            (
+                Button("🕒 " + tr.gettext("Opening hours"), HOURS),
+                Button("📍 " + tr.gettext("Where we are"), LOCATION),
+            ),
+            (
+                Button("📅 " + tr.gettext("Appointments"), APPOINTMENTS),
+                Button("🎉 " + tr.gettext("Events"), EVENTS),
+            ),
+            (
+                Button("🤝 " + tr.gettext("What we offer"), OFFERS),
+                Button("💬 " + tr.gettext("Ask a question"), ASK),
+            ),
+            (
+                Button("☎️ " + tr.gettext("Contact"), CONTACT),
+                Button("🏢 " + tr.gettext("My office"), OFFICE_MENU),
+            ),
+            (Button("🌐 " + LANGUAGE_WORD_ALL, LANGUAGE_MENU),),
+        )
+        return Reply(text, person.language, rows, replace=replace)
+
+    def _welcome(self, person: Person, with_languages: bool) -> Reply:
+        tr = self.tr(person)
+        hello = tr.gettext(
+            "Welcome to lokal willkommen! We help people who have just moved into their own flat in Dortmund."
+            " I answer questions about our offices. Our help is free."
+        )
+        menu = self._menu(person, intro=hello)
+        if not with_languages:
+            return menu
+        # The first message shows every language in its own script, so anyone finds theirs at once.
+        language_rows = tuple((Button(NATIVE_NAMES[lang], f"lang:{lang}"),) for lang in LANGUAGES)
+        return Reply(menu.text, menu.lang, language_rows + menu.buttons[:-1])
+
+    def _language_menu(self, person: Person, replace: bool = False) -> Reply:
+        tr = self.tr(person)
+        text = "🌐 " + LANGUAGE_WORD_ALL + "\n" + tr.gettext("Choose your language.")
+        rows = tuple(
+            (Button(("✅ " if lang == person.language else "") + NATIVE_NAMES[lang], f"lang:{lang}"),)
+            for lang in LANGUAGES
+        )
+        return Reply(
+            text, person.language, (*rows, (Button("🏠 " + tr.gettext("Menu"), MENU),)), replace=replace
+        )
+
+    def _office_menu(self, person: Person, replace: bool = False) -> Reply:
+        tr = self.tr(person)
+        text = tr.gettext("Which office is for you? Each office helps the people of its districts.")
+        rows = []
+        for office in self.content.offices.values():
+            mark = "✅ " if office.id == person.office_id else ""
+            rows.append(
+                (Button(f"{mark}{office.name} ({', '.join(office.districts)})", f"office:{office.id}"),)
+            )
+        rows.append((Button("🗂 " + tr.gettext("Show all offices"), "office:none"),))
+        rows.append((Button("🏠 " + tr.gettext("Menu"), MENU),))
+        return Reply(text, person.language, tuple(rows), replace=replace)
+
+    def _help_text(self, tr: Translator) -> str:
+        return tr.gettext(
+            "Write your question, or use these commands:\n"
+            "/menu – the main menu\n"
+            "/language – choose your language\n"
+            "/office – choose your office\n"
+            "/privacy – what we store about you\n"
+            "/help – this help"
+        )
+
+    def _help(self, person: Person) -> Reply:
+        tr = self.tr(person)
+        return Reply(self._help_text(tr), person.language, self._menu_row(tr))
+
+    def _unsupported(self, person: Person) -> Reply:
+        tr = self.tr(person)
+        text = tr.gettext(
+            "Sorry, I can only read text messages so far. Please write your question,"
+            " or choose a topic in the menu."
+        )
+        return Reply(text, person.language, self._menu_row(tr))
+
+    def _finish(self, reply: Reply) -> Reply:
+        return Reply(bidi.for_language(reply.text, reply.lang), reply.lang, reply.buttons, reply.replace)
+
+
+def _with(person: Person, **changes: object) -> Person:
+    return replace(person, **changes)  # type: ignore[arg-type]

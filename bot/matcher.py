@@ -1,0 +1,178 @@
+"""Match a free-text question to a FAQ id, or stay unsure.
+
+A nearest-neighbour classifier over the content's example questions and keywords in all languages.
+Texts become TF-IDF vectors of words, word pairs and letter n-grams (n-grams carry typos, missing
+diacritics and word forms); a class scores by its best matching examples. Questions the bot must not
+answer (`out_of_scope` in the content) form a class of their own: when it wins, the bot stays unsure,
+and so it does when the best class is weak or too close to the runner-up. Staying unsure costs a
+forwarded question; a wrong answer can cost a refugee a deadline.
+"""
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from bot.content import Content
+from bot.normalize import normalize
+
+OUT_OF_SCOPE = "_out_of_scope"
+
+_GEEZ_START, _GEEZ_END = 0x1200, 0x139F
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "کال", "لل", "ال")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_score: float = 0.30  # below: unsure
+    min_margin: float = 0.04  # best minus runner-up below this: unsure
+    top_k: int = 3  # a class scores by the mean of its k best examples
+    keyword_boost: float = 0.10  # added once when a keyword of the class appears verbatim
+
+
+@dataclass(frozen=True)
+class Match:
+    faq_id: str | None  # None: unsure
+    score: float
+    runner_up: str | None = None
+    runner_up_score: float = 0.0
+    reason: str = ""  # why unsure ("weak", "close", "out_of_scope", "empty")
+
+
+def _is_geez(word: str) -> bool:
+    return any(_GEEZ_START <= ord(c) <= _GEEZ_END for c in word)
+
+
+def _stems(word: str) -> list[str]:
+    stems = []
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            stems.append(word[len(prefix) :])
+            break
+    return stems
+
+
+def features(text: str) -> Counter[str]:
+    """Raw weighted counts of a text's features (normalised first)."""
+    words = normalize(text).split()
+    feats: Counter[str] = Counter()
+    for word in words:
+        forms = [word, *_stems(word)]
+        feats["w:" + word] += 1.0
+        for stem in forms[1:]:
+            feats["w:" + stem] += 0.7
+        sizes = (2, 3) if _is_geez(word) else (3, 4, 5)
+        grams = []
+        for form in forms:
+            padded = f"<{form}>"
+            for n in sizes:
+                grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+        if grams:
+            # Spread a fixed weight over a word's n-grams, so long words do not drown short ones.
+            share = 1.5 / math.sqrt(len(grams))
+            for gram in grams:
+                feats["c:" + gram] += share
+    for first, second in zip(words, words[1:], strict=False):
+        feats[f"b:{first}_{second}"] += 0.7
+    return feats
+
+
+@dataclass
+class _Doc:
+    label: str
+    vector: dict[str, float]
+
+
+@dataclass
+class Matcher:
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    _idf: dict[str, float] = field(default_factory=dict)
+    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    _docs: list[_Doc] = field(default_factory=list)
+    _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_content(cls, content: Content, thresholds: Thresholds | None = None) -> "Matcher":
+        labelled: list[tuple[str, str]] = []
+        keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for text in content.texts.values():
+            for faq_id, entry in text.faq.items():
+                for example in (*entry.examples, *entry.examples_latin, *entry.keywords):
+                    labelled.append((faq_id, example))
+                for keyword in entry.keywords:
+                    tokens = tuple(normalize(keyword).split())
+                    if tokens:
+                        keywords[faq_id].append(tokens)
+            for example in text.out_of_scope:
+                labelled.append((OUT_OF_SCOPE, example))
+        return cls.from_examples(labelled, keywords, thresholds)
+
+    @classmethod
+    def from_examples(
+        cls,
+        labelled: list[tuple[str, str]],
+        keywords: dict[str, list[tuple[str, ...]]] | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> "Matcher":
+        matcher = cls(thresholds=thresholds or Thresholds())
+        raw = [(label, features(text)) for label, text in labelled]
+        raw = [(label, feats) for label, feats in raw if feats]
+        df: Counter[str] = Counter()
+        for _, feats in raw:
+            df.update(feats.keys())
+        n = len(raw)
+        matcher._idf = {f: math.log((n + 1) / (d + 1)) + 1.0 for f, d in df.items()}
+        for label, feats in raw:
+            vector = matcher._weigh(feats)
+            index = len(matcher._docs)
+            matcher._docs.append(_Doc(label, vector))
+            for feat, weight in vector.items():
+                matcher._postings[feat].append((index, weight))
+        matcher._keywords = dict(keywords or {})
+        return matcher
+
+    def _weigh(self, feats: Counter[str]) -> dict[str, float]:
+        vector = {
+            f: (1.0 + math.log(c)) * self._idf[f] if c >= 1 else c * self._idf[f]
+            for f, c in feats.items()
+            if f in self._idf
+        }
+        norm = math.sqrt(sum(w * w for w in vector.values()))
+        return {f: w / norm for f, w in vector.items()} if norm else {}
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Each label's score for `text` (labels without any shared feature are left out)."""
+        query = self._weigh(features(text))
+        sims: dict[int, float] = defaultdict(float)
+        for feat, weight in query.items():
+            for index, doc_weight in self._postings.get(feat, ()):
+                sims[index] += weight * doc_weight
+        per_label: dict[str, list[float]] = defaultdict(list)
+        for index, sim in sims.items():
+            per_label[self._docs[index].label].append(sim)
+        k = self.thresholds.top_k
+        result = {}
+        for label, values in per_label.items():
+            best = sorted(values, reverse=True)[:k]
+            result[label] = sum(best) / k
+        tokens = normalize(text).split()
+        joined = f" {' '.join(tokens)} "
+        for label, keyword_list in self._keywords.items():
+            if any(f" {' '.join(kw)} " in joined for kw in keyword_list):
+                result[label] = result.get(label, 0.0) + self.thresholds.keyword_boost
+        return result
+
+    def match(self, text: str) -> Match:
+        if not normalize(text):
+            return Match(None, 0.0, reason="empty")
+        ranked = sorted(self.scores(text).items(), key=lambda kv: kv[1], reverse=True)
+        if not ranked:
+            return Match(None, 0.0, reason="weak")
+        best, best_score = ranked[0]
+        second, second_score = ranked[1] if len(ranked) > 1 else (None, 0.0)
+        if best == OUT_OF_SCOPE:
+            return Match(None, best_score, second, second_score, reason="out_of_scope")
+        if best_score < self.thresholds.min_score:
+            return Match(None, best_score, second, second_score, reason="weak")
+        if best_score - second_score < self.thresholds.min_margin:
+            return Match(None, best_score, second, second_score, reason="close")
+        return Match(best, best_score, second, second_score)

@@ -1,0 +1,48 @@
+"""What the core exchanges with channels and storage: plain, immutable data."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+LanguageSource = Literal["hint", "detected", "chosen"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who wrote to the bot. Deliberately small: no name, no phone, no free text about them."""
+
+    id: int
+    channel: str
+    user_id: str  # the channel's own id for the person, as text
+    language: str
+    language_source: LanguageSource
+    office_id: str | None
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # opaque to channels; at most 64 bytes (Telegram's callback data limit)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # plain text; the channel escapes and formats it
+    lang: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    replace: bool = False  # the answer to a button press: channels that can edit the menu do so
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: wrote text, pressed a button, sent a command, or sent something we can't read."""
+
+    channel: str
+    user_id: str
+    kind: Literal["text", "action", "command", "unsupported"]
+    text: str = ""  # the text, the command's argument, or what kind of thing was sent (for "unsupported")
+    action: str = ""  # button action or command name
+    lang_hint: str | None = None  # the platform's language setting, if it tells
+    meta: dict[str, str] = field(default_factory=dict)

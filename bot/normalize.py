@@ -1,0 +1,73 @@
+"""Fold the many ways people write the same word onto one form, before matching or parsing.
+
+Phones type Arabic and Persian with different keyboards, users drop diacritics and hamza, Tigrinya has
+letters that sound alike and are used interchangeably, and digits come in three scripts.
+"""
+
+import re
+import unicodedata
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+_ARABIC_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",  # Persian yeh
+        "ې": "ي",
+        "ئ": "ي",
+        "ؤ": "و",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ك": "ک",  # Arabic kaf onto Persian keheh: both keyboards occur in Persian text
+        "ء": "",
+        "ـ": "",  # tatweel
+        "\u200c": "",  # zero-width non-joiner, written or not at will
+        "\u200d": "",
+    }
+)
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+
+# Tigrinya: rows of the Ge'ez syllabary that spell the same sound. Each row has up to eight orders
+# (vowels); a letter maps to the same order of the canonical row.
+_GEEZ_ROWS = {0x1210: 0x1200, 0x1280: 0x1200, 0x1220: 0x1230, 0x12D0: 0x12A0, 0x1340: 0x1338}
+
+
+def _geez_fold(ch: str) -> str:
+    cp = ord(ch)
+    for start, canonical in _GEEZ_ROWS.items():
+        if start <= cp < start + 8:
+            return chr(canonical + cp - start)
+    return ch
+
+
+_GEEZ_TABLE = {
+    cp: _geez_fold(chr(cp)) for start in _GEEZ_ROWS for cp in range(start, start + 8) if _geez_fold(chr(cp))
+}
+
+_LATIN_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ı": "i"})
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalize_digits(text: str) -> str:
+    return text.translate(_DIGITS)
+
+
+def _strip_latin_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = [c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0370)]
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold letters and digits, drop diacritics and punctuation; words separated by one space."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = normalize_digits(text)
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    text = text.translate(_GEEZ_TABLE)
+    text = _strip_latin_marks(text).translate(_LATIN_FOLD)
+    text = text.replace("\u1361", " ").replace("\u1362", " ").replace("\u1367", " ")  # Ge'ez word space/stops
+    return _NON_WORD.sub(" ", text).strip()

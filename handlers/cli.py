@@ -1,0 +1,134 @@
+"""The `willkommen` command: the entry point that picks a channel or a tool.
+
+willkommen                 the main job: Telegram when TELEGRAM_BOT_TOKEN is set, else the console chat
+willkommen chat [--lang ar]
+willkommen faq-eval FILE [--mistakes]
+willkommen translations
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError, load_content
+from bot.languages import LANGUAGES
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _chat(settings: Settings, lang: str | None) -> None:
+    from bot.bootstrap import build_app
+    from handlers.console import run_console
+
+    app = await build_app(settings)
+    try:
+        await run_console(app.engine, lang=lang)
+    finally:
+        await app.close()
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = _settings()
+    try:
+        asyncio.run(_chat(settings, args.lang))
+    except ContentError as exc:
+        print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_main(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.telegram_token:
+        print(
+            "TELEGRAM_BOT_TOKEN is set, but the Telegram channel is not built yet."
+            " Unset it to use the console chat (`willkommen chat`).",
+            file=sys.stderr,
+        )
+        return 2
+    args.lang = None
+    return cmd_chat(args)
+
+
+def cmd_faq_eval(args: argparse.Namespace) -> int:
+    from bot.faq_eval import EvalFileError, evaluate, read_items
+    from bot.matcher import Matcher
+
+    settings = _settings()
+    try:
+        content = load_content(settings.content_path)
+        items = read_items(Path(args.file))
+    except (ContentError, EvalFileError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    result = evaluate(Matcher.from_content(content), items)
+    print(result.table())
+    if args.mistakes:
+        print()
+        for o in result.mistakes():
+            print(f"[{o.item.lang}] expect={o.item.expect} got={o.got}: {o.item.text}")
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    from bot.i18n import bundled_locales_dir
+    from bot.translations import report
+
+    settings = _settings()
+    try:
+        content = load_content(settings.content_path)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    statuses = report(content, Path(args.locales) if args.locales else bundled_locales_dir())
+    missing_total = 0
+    for status in statuses:
+        missing_total += len(status.missing)
+        print(
+            f"{status.lang}: {len(status.missing)} missing, {len(status.unreviewed)} not reviewed by a native speaker"
+        )
+        for line in status.missing:
+            print(f"  missing: {line}")
+        if args.verbose:
+            for line in status.unreviewed:
+                print(f"  draft:   {line}")
+    return 1 if missing_total else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="willkommen", description="The lokal willkommen bot.")
+    root.set_defaults(func=cmd_main)
+    sub = root.add_subparsers(title="commands")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", choices=LANGUAGES, help="start in this language")
+    chat.set_defaults(func=cmd_chat)
+    faq_eval = sub.add_parser("faq-eval", help="measure FAQ answering on a JSON-lines file")
+    faq_eval.add_argument("file")
+    faq_eval.add_argument("--mistakes", action="store_true", help="list every item that was not right")
+    faq_eval.set_defaults(func=cmd_faq_eval)
+    translations = sub.add_parser("translations", help="what is missing or unreviewed per language")
+    translations.add_argument("--verbose", "-v", action="store_true", help="also list every draft")
+    translations.add_argument("--locales", help=argparse.SUPPRESS)
+    translations.set_defaults(func=cmd_translations)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
