@@ -35,9 +35,7 @@ def status_line(content: Content, office: Office, tr: Translator, now: datetime)
     lines = []
     if state.today_closed is not None:
         if state.today_closed.holiday is not None:
-            lines.append(
-                tr.gettext("Today is a public holiday ({name}).").format(name=state.today_closed.holiday)
-            )
+            lines.append(tr.gettext("Today is a public holiday ({name}).").format(name=state.today_closed.holiday))
         elif state.today_closed.closure is not None:
             reason = state.today_closed.closure.reason[tr.lang]
             lines.append(tr.gettext("Closed today: {reason}").format(reason=reason))
@@ -48,9 +46,7 @@ def status_line(content: Content, office: Office, tr: Translator, now: datetime)
         when = _relative_day(tr, state.next_opening.date(), today)
         lines.append(
             "🔴 "
-            + tr.gettext("Closed now. Next opening: {day} {time}.").format(
-                day=when, time=tr.time(state.next_opening)
-            )
+            + tr.gettext("Closed now. Next opening: {day} {time}.").format(day=when, time=tr.time(state.next_opening))
         )
     else:
         lines.append("🔴 " + tr.gettext("Closed now. No opening in the next weeks is known yet."))

@@ -311,6 +311,7 @@ def _validate(model: type[BaseModel], data: Any, display: str, problems: list[st
 
 def _cross_check(
     offices: OfficesFile | None,
+    office_ids: set[str],
     offers: OffersFile | None,
     texts: dict[str, LanguageFile],
     problems: list[str],
@@ -322,20 +323,14 @@ def _cross_check(
                 problems.append(f"offices.yaml: offices[{i}].id: {office.id!r} is used twice")
             seen.add(office.id)
     if offers is not None:
-        office_ids = {o.id for o in offices.offices} if offices else set()
         seen_offers: set[str] = set()
         for i, offer in enumerate(offers.offers):
             if offer.id in seen_offers:
                 problems.append(f"offers.yaml: offers[{i}].id: {offer.id!r} is used twice")
             seen_offers.add(offer.id)
-            for j, ref in enumerate(offer.offices):
-                if ref != "all" and offices is not None and ref not in office_ids:
-                    problems.append(f"offers.yaml: offers[{i}].offices[{j}]: unknown office {ref!r}")
             source = texts.get(SOURCE_LANGUAGE)
             if source is not None and offer.id not in source.offers:
-                problems.append(
-                    f"texts/{SOURCE_LANGUAGE}.yaml: offers.{offer.id}: missing (offer in offers.yaml)"
-                )
+                problems.append(f"texts/{SOURCE_LANGUAGE}.yaml: offers.{offer.id}: missing (offer in offers.yaml)")
     source = texts.get(SOURCE_LANGUAGE)
     if source is None:
         return
@@ -346,25 +341,37 @@ def _cross_check(
         if re.fullmatch(ID_PATTERN, faq_id) is None:
             problems.append(f"texts/{SOURCE_LANGUAGE}.yaml: faq.{faq_id}: id must match {ID_PATTERN}")
     offer_ids = {o.id for o in offers.offers} if offers else set()
+    known_ids = set(source.faq) | set(REQUIRED_FAQ_IDS)
     for lang, text in texts.items():
         for faq_id in text.faq:
-            if faq_id not in source.faq:
+            if faq_id not in known_ids:
                 problems.append(f"texts/{lang}.yaml: faq.{faq_id}: unknown FAQ id (not in texts/de.yaml)")
         for offer_id in text.offers:
             if offers is not None and offer_id not in offer_ids:
                 problems.append(f"texts/{lang}.yaml: offers.{offer_id}: unknown offer (not in offers.yaml)")
 
 
+def _check_offer_offices(raw_offers: Any, office_ids: set[str], problems: list[str]) -> None:
+    """Offers must name known offices; checked on the raw file so one bad offer does not hide another."""
+    entries = raw_offers.get("offers") if isinstance(raw_offers, dict) else None
+    for i, offer in enumerate(entries if isinstance(entries, list) else []):
+        refs = offer.get("offices") if isinstance(offer, dict) else None
+        for j, ref in enumerate(refs if isinstance(refs, list) else []):
+            if ref != "all" and ref not in office_ids:
+                problems.append(f"offers.yaml: offers[{i}].offices[{j}]: unknown office {ref!r}")
+
+
 def load_content(folder: Path) -> Content:
     """Read and validate every content file under `folder`; raise ContentError listing all problems."""
     folder = Path(folder)
     problems: list[str] = []
-    offices = _validate(
-        OfficesFile, _read_yaml(folder / "offices.yaml", "offices.yaml", problems), "offices.yaml", problems
-    )
-    offers = _validate(
-        OffersFile, _read_yaml(folder / "offers.yaml", "offers.yaml", problems), "offers.yaml", problems
-    )
+    raw_offices = _read_yaml(folder / "offices.yaml", "offices.yaml", problems)
+    offices = _validate(OfficesFile, raw_offices, "offices.yaml", problems)
+    # Office ids even from an invalid offices.yaml, so offers are still checked against them.
+    raw_list = raw_offices.get("offices") if isinstance(raw_offices, dict) else None
+    office_ids = {o.get("id") for o in raw_list if isinstance(o, dict)} if isinstance(raw_list, list) else set()
+    raw_offers = _read_yaml(folder / "offers.yaml", "offers.yaml", problems)
+    offers = _validate(OffersFile, raw_offers, "offers.yaml", problems)
     texts: dict[str, LanguageFile] = {}
     for lang in LANGUAGES:
         display = f"texts/{lang}.yaml"
@@ -376,7 +383,8 @@ def load_content(folder: Path) -> Content:
             if parsed.language != lang:
                 problems.append(f"{display}: language: says {parsed.language!r}, file name says {lang!r}")
             texts[lang] = parsed
-    _cross_check(offices, offers, texts, problems)
+    _check_offer_offices(raw_offers, office_ids, problems)
+    _cross_check(offices, office_ids, offers, texts, problems)
     if problems:
         raise ContentError(problems)
     assert offices is not None and offers is not None

@@ -166,16 +166,10 @@ class Engine:
             return [self._with_contacts(person, text)]
         if name == EVENTS:
             entry, _lang = self.content.faq_text("events", person.language)
-            text = (
-                tr.gettext("The list of events here in the chat is coming soon.")
-                + "\n\n"
-                + entry.answer.strip()
-            )
+            text = tr.gettext("The list of events here in the chat is coming soon.") + "\n\n" + entry.answer.strip()
             return [Reply(text, person.language, self._menu_row(tr))]
         if name == ASK:
-            text = tr.gettext(
-                "Write your question in your own words, in your language. I will try to answer it."
-            )
+            text = tr.gettext("Write your question in your own words, in your language. I will try to answer it.")
             return [Reply(text, person.language, self._menu_row(tr))]
         if name == TO_STAFF:
             text = tr.gettext(
@@ -191,9 +185,7 @@ class Engine:
         person = await self._follow_language(person, text) if not is_new else person
         tr = self.tr(person)
         if not text:
-            return [
-                self._menu(person, intro=tr.gettext("I did not get any text. Please write your question."))
-            ]
+            return [self._menu(person, intro=tr.gettext("I did not get any text. Please write your question."))]
         words = normalize(text).split()
         if words and all(w in _GREETINGS for w in words):
             return [self._welcome(person, with_languages=is_new)]
@@ -231,9 +223,7 @@ class Engine:
 
     def _with_contacts(self, person: Person, text: str) -> Reply:
         tr = self.tr(person)
-        blocks = [
-            answers.office_contact_block(o, tr) for o in answers.offices_for(self.content, person.office_id)
-        ]
+        blocks = [answers.office_contact_block(o, tr) for o in answers.offices_for(self.content, person.office_id)]
         return Reply("\n\n".join([text, *blocks]), person.language, self._menu_row(tr))
 
     def _menu_row(self, tr: Translator) -> tuple[tuple[Button, ...], ...]:
@@ -290,9 +280,7 @@ class Engine:
             (Button(("✅ " if lang == person.language else "") + NATIVE_NAMES[lang], f"lang:{lang}"),)
             for lang in LANGUAGES
         )
-        return Reply(
-            text, person.language, (*rows, (Button("🏠 " + tr.gettext("Menu"), MENU),)), replace=replace
-        )
+        return Reply(text, person.language, (*rows, (Button("🏠 " + tr.gettext("Menu"), MENU),)), replace=replace)
 
     def _office_menu(self, person: Person, replace: bool = False) -> Reply:
         tr = self.tr(person)
@@ -300,9 +288,7 @@ class Engine:
         rows = []
         for office in self.content.offices.values():
             mark = "✅ " if office.id == person.office_id else ""
-            rows.append(
-                (Button(f"{mark}{office.name} ({', '.join(office.districts)})", f"office:{office.id}"),)
-            )
+            rows.append((Button(f"{mark}{office.name} ({', '.join(office.districts)})", f"office:{office.id}"),))
         rows.append((Button("🗂 " + tr.gettext("Show all offices"), "office:none"),))
         rows.append((Button("🏠 " + tr.gettext("Menu"), MENU),))
         return Reply(text, person.language, tuple(rows), replace=replace)
@@ -324,8 +310,7 @@ class Engine:
     def _unsupported(self, person: Person) -> Reply:
         tr = self.tr(person)
         text = tr.gettext(
-            "Sorry, I can only read text messages so far. Please write your question,"
-            " or choose a topic in the menu."
+            "Sorry, I can only read text messages so far. Please write your question, or choose a topic in the menu."
         )
         return Reply(text, person.language, self._menu_row(tr))
 

@@ -8,6 +8,7 @@ and so it does when the best class is weak or too close to the runner-up. Stayin
 forwarded question; a wrong answer can cost a refugee a deadline.
 """
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ def features(text: str) -> Counter[str]:
             share = 1.5 / math.sqrt(len(grams))
             for gram in grams:
                 feats["c:" + gram] += share
-    for first, second in zip(words, words[1:], strict=False):
+    for first, second in itertools.pairwise(words):
         feats[f"b:{first}_{second}"] += 0.7
     return feats
 

@@ -44,9 +44,7 @@ def _geez_fold(ch: str) -> str:
     return ch
 
 
-_GEEZ_TABLE = {
-    cp: _geez_fold(chr(cp)) for start in _GEEZ_ROWS for cp in range(start, start + 8) if _geez_fold(chr(cp))
-}
+_GEEZ_TABLE = {cp: _geez_fold(chr(cp)) for start in _GEEZ_ROWS for cp in range(start, start + 8) if _geez_fold(chr(cp))}
 
 _LATIN_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ı": "i"})
 _NON_WORD = re.compile(r"[^\w]+")

@@ -62,9 +62,7 @@ async def run_console(
 
     start = Incoming(CHANNEL, user_id, "command", action="start", lang_hint=lang)
     if lang:
-        await engine.handle(
-            Incoming(CHANNEL, user_id, "command", action="language", text=lang, lang_hint=lang)
-        )
+        await engine.handle(Incoming(CHANNEL, user_id, "command", action="language", text=lang, lang_hint=lang))
     show(await engine.handle(start))
     while True:
         line = await _read_line(stdin)

@@ -52,8 +52,7 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None =
     newest = migrations[-1].version if migrations else 0
     if current > newest:
         raise RuntimeError(
-            f"the database is at schema version {current}, newer than this program knows ({newest}); "
-            "update the program"
+            f"the database is at schema version {current}, newer than this program knows ({newest}); update the program"
         )
     for migration in migrations:
         if migration.version <= current:

@@ -1,0 +1,53 @@
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import bundled_content_dir
+from bot.content import Content, load_content
+from bot.engine import Engine
+from bot.i18n import Translator, load_translators
+from bot.matcher import Matcher
+from storage.sqlite import SqliteStore
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(bundled_content_dir())
+
+
+@pytest.fixture(scope="session")
+def translators() -> dict[str, Translator]:
+    return load_translators()
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content) -> Matcher:
+    return Matcher.from_content(content)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # A Tuesday morning in November 2026: Brackel is open 09:00-12:00.
+    return ManualClock(berlin(2026, 11, 24, 10, 30))
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    store = await SqliteStore.open(tmp_path / "test.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def engine(store, content, matcher, translators, clock) -> Engine:
+    return Engine(store=store, content=content, matcher=matcher, translators=translators, clock=clock)

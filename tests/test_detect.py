@@ -1,0 +1,48 @@
+import pytest
+
+from bot.detect import detect
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ቤት ጽሕፈት መዓስ ይኽፈት", "ti"),  # Ge'ez script is Tigrinya
+        ("ቆጸራ", "ti"),
+        ("دفتر کی باز است", "fa"),  # Persian-only letter ک / ی
+        ("می‌خواهم وقت بگیرم", "fa"),
+        ("دفتر باز است؟", "fa"),  # no Persian-only letter, but Persian words
+        ("متى يفتح المكتب", "ar"),
+        ("وين المكتب", "ar"),
+        ("wann büro offen", "de"),  # learner German
+        ("Ich brauche Hilfe mit einem Brief", "de"),
+        ("when is the office open", "en"),
+        ("I need help with a letter", "en"),
+        ("mata yaftah al maktab", "ar"),  # Arabic in Latin letters
+        ("wen el maktab", "ar"),
+        ("baddi maw3ed", "ar"),
+    ],
+)
+def test_text_decides_the_language(text, lang):
+    assert detect(text).lang == lang
+
+
+def test_arabizi_is_flagged_as_latin_arabic():
+    found = detect("3ndi maktoob mn el jobcenter")
+    assert found.lang == "ar" and found.latin_arabic
+
+
+def test_platform_hint_decides_when_text_does_not():
+    assert detect("ok", "fa").lang == "fa"
+    assert detect("👍", "ti-ER").lang == "ti"
+    assert detect("12345", None).lang is None
+
+
+def test_text_beats_the_hint():
+    assert detect("متى يفتح المكتب", "de").lang == "ar"
+    assert detect("ቆጸራ", "en").lang == "ti"
+
+
+def test_ambiguous_arabic_script_follows_a_persian_hint():
+    # "مدرسه" is written alike in both languages: the hint decides.
+    assert detect("مدرسه", "fa").lang == "fa"
+    assert detect("مدرسه", None).lang == "ar"
