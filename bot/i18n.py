@@ -12,7 +12,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -77,7 +77,7 @@ class Translator:
 
     def day(self, value: date) -> str:
         """Weekday and date, e.g. "Dienstag, 24. November"."""
-        return format_date(value, "EEEE, d MMMM" if self.lang != "de" else "EEEE, d. MMMM", locale=self.lang)
+        return format_skeleton("MMMMEEEEd", value, locale=self.lang)
 
 
 def load_translators(locales_dir: Path | None = None) -> dict[str, Translator]:

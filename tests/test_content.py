@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from bot.config import bundled_content_dir
 from bot.content import REQUIRED_FAQ_IDS, ContentError, load_content
 from bot.languages import LANGUAGES
-from conftest import ROOT
 
 
 @pytest.fixture
