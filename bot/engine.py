@@ -200,9 +200,13 @@ class Engine:
             found.reason,
             self.clock.now(),
         )
-        unsure = tr.gettext(
-            "I am not sure I understood your question, and I do not want to give you a wrong answer."
-            " I can pass your question to a person from the team. Or choose a topic in the menu."
+        unsure = (
+            tr.gettext(
+                "I am not sure I understood your question, and I do not want to give you a wrong answer."
+                " I can pass your question to a person from the team. Or choose a topic in the menu."
+            )
+            + "\n\n🆘 "
+            + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
         )
         buttons = (
             (Button("🙋 " + tr.gettext("Ask a person"), TO_STAFF),),

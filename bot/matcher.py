@@ -18,6 +18,7 @@ from bot.normalize import normalize
 
 OUT_OF_SCOPE = "_out_of_scope"
 LABEL_IDF_POWER = 1.0
+ALWAYS_ANSWER = frozenset({"emergency"})
 
 _GEEZ_START, _GEEZ_END = 0x1200, 0x139F
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "کال", "لل", "ال")
@@ -190,6 +191,7 @@ class Matcher:
             return Match(None, best_score, second, second_score, reason="out_of_scope")
         if best_score < thresholds.min_score:
             return Match(None, best_score, second, second_score, reason="weak")
-        if best_score - second_score < thresholds.min_margin:
+        # A plausible emergency is answered even when another topic is close: the numbers harm no one.
+        if best_score - second_score < thresholds.min_margin and best not in ALWAYS_ANSWER:
             return Match(None, best_score, second, second_score, reason="close")
         return Match(best, best_score, second, second_score)

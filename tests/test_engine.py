@@ -1,0 +1,140 @@
+"""The channel-neutral conversation, through the real engine, store, content and catalogs."""
+
+from bot.bidi import strip_isolates
+from bot.models import Incoming
+
+CH = "test"
+
+
+def text(user: str, message: str, hint: str | None = None) -> Incoming:
+    return Incoming(CH, user, "text", text=message, lang_hint=hint)
+
+
+def press(user: str, action: str) -> Incoming:
+    return Incoming(CH, user, "action", action=action)
+
+
+def actions(reply) -> list[str]:
+    return [b.action for row in reply.buttons for b in row]
+
+
+async def test_arabic_question_is_answered_in_arabic(engine):
+    [reply] = await engine.handle(text("1", "متى يفتح المكتب؟"))
+    assert reply.lang == "ar"
+    assert "مفتوح" in reply.text or "مغلق" in reply.text
+    assert "langs" in actions(reply)  # the language menu is always one tap away
+
+
+async def test_latin_letter_arabic_is_answered_in_arabic_script(engine):
+    [reply] = await engine.handle(text("2", "wen el maktab?", hint="de"))
+    assert reply.lang == "ar"
+    assert "Brackeler Hellweg 146" in reply.text
+
+
+async def test_learner_german_gets_the_opening_hours(engine):
+    [reply] = await engine.handle(text("3", "wann büro offen"))
+    assert reply.lang == "de"
+    assert "Jetzt offen" in strip_isolates(reply.text)
+
+
+async def test_emergency_gets_the_numbers_at_once_in_the_users_language(engine):
+    for user, message, lang in [
+        ("e1", "Mein Mann schlägt mich, ich habe Angst", "de"),
+        ("e2", "زوجي يضربني وأنا خائفة", "ar"),
+        ("e3", "I want to kill myself", "en"),
+    ]:
+        [reply] = await engine.handle(text(user, message))
+        plain = strip_isolates(reply.text)
+        assert reply.lang == lang
+        assert "112" in plain and "110" in plain and "0800 111 0 111" in plain, message
+
+
+async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(engine, store):
+    [reply] = await engine.handle(text("4", "Wann wird mein Asylverfahren entschieden?"))
+    assert "nicht sicher" in reply.text
+    assert "staff" in actions(reply) and "menu" in actions(reply)
+    [row] = await store.list_unresolved()
+    assert row["text"] == "Wann wird mein Asylverfahren entschieden?" and row["language"] == "de"
+
+
+async def test_asking_a_person_is_honest_that_forwarding_is_not_built_yet(engine):
+    await engine.handle(text("5", "what is the weather tomorrow"))
+    [reply] = await engine.handle(press("5", "staff"))
+    assert "coming soon" in reply.text and "saved for the team" in reply.text
+    assert "+49 231" in reply.text  # and where a person can be reached now
+
+
+async def test_chosen_language_sticks_even_when_writing_in_another(engine):
+    await engine.handle(text("6", "hello"))
+    [reply] = await engine.handle(press("6", "lang:ti"))
+    assert reply.lang == "ti" and reply.replace
+    [reply] = await engine.handle(text("6", "where is the office"))
+    assert reply.lang == "ti"
+
+
+async def test_detected_language_follows_the_writing(engine):
+    await engine.handle(text("7", "hello"))
+    [reply] = await engine.handle(text("7", "دفتر کجاست؟"))
+    assert reply.lang == "fa"
+
+
+async def test_start_with_office_payload_sets_the_office(engine, store):
+    [reply] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
+    assert "lokal willkommen Aplerbeck" in reply.text
+    assert [a for a in actions(reply) if a.startswith("lang:")] == [f"lang:{x}" for x in ("de", "en", "ar", "fa", "ti")]
+    person = await store.get_person(CH, "8")
+    assert person.office_id == "aplerbeck" and person.language == "en"
+
+
+async def test_main_menu_has_every_topic(engine):
+    [reply] = await engine.handle(Incoming(CH, "9", "command", action="menu", lang_hint="de"))
+    assert {"hours", "where", "appts", "events", "offers", "ask", "langs"} <= set(actions(reply))
+
+
+async def test_features_of_later_issues_say_so_honestly(engine):
+    await engine.handle(Incoming(CH, "10", "command", action="menu", lang_hint="en"))
+    [appointments] = await engine.handle(press("10", "appts"))
+    [events] = await engine.handle(press("10", "events"))
+    assert "coming soon" in appointments.text and "coming soon" in events.text
+
+
+async def test_office_choice_narrows_the_answer_to_that_office(engine):
+    await engine.handle(Incoming(CH, "11", "command", action="menu", lang_hint="en"))
+    [everyone] = await engine.handle(press("11", "where"))
+    assert everyone.text.count("🏢") == 4 and "offices" in actions(everyone)
+    await engine.handle(press("11", "office:hoerde_hombruch"))
+    [mine] = await engine.handle(press("11", "where"))
+    assert mine.text.count("🏢") == 1 and "Schildplatz 7" in mine.text
+
+
+async def test_sample_values_are_marked_as_such(engine):
+    await engine.handle(Incoming(CH, "12", "command", action="start", text="brackel", lang_hint="en"))
+    [reply] = await engine.handle(press("12", "contact"))
+    assert "+49 231 0000 001 (sample value, not yet confirmed)" in reply.text
+
+
+async def test_greeting_gets_welcome_not_unsure(engine, store):
+    [reply] = await engine.handle(text("13", "salam"))
+    assert "hours" in actions(reply)
+    assert await store.list_unresolved() == []
+
+
+async def test_unknown_button_and_command_get_a_friendly_answer(engine):
+    [reply] = await engine.handle(press("14", "forged:xyz"))
+    assert "hours" in actions(reply)
+    [reply] = await engine.handle(Incoming(CH, "14", "command", action="nonsense"))
+    assert "/menu" in reply.text
+
+
+async def test_unsupported_message_gets_an_answer(engine):
+    [reply] = await engine.handle(Incoming(CH, "15", "unsupported", text="sticker", lang_hint="ar"))
+    assert reply.lang == "ar" and reply.text.strip()
+
+
+async def test_every_reply_exists_in_every_language(engine):
+    for i, lang in enumerate(("de", "en", "ar", "fa", "ti")):
+        user = f"all{i}"
+        await engine.handle(Incoming(CH, user, "command", action="start", lang_hint=lang))
+        for action in ("menu", "hours", "where", "contact", "offers", "appts", "events", "ask", "staff", "offices"):
+            [reply] = await engine.handle(press(user, action))
+            assert reply.lang == lang and reply.text.strip(), (lang, action)
