@@ -1,0 +1,69 @@
+"""Configuration from the environment: bad values stop the start with one clear line."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from bot.config import ConfigError, load_settings
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "handlers.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "", **env},
+        timeout=60,
+    )
+
+
+def test_defaults(monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("WILLKOMMEN_DB", "WILLKOMMEN_CONTENT", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(env_file=None)
+    assert settings.db_path == Path("willkommen.sqlite3")
+    assert (settings.content_path / "offices.yaml").is_file()
+    assert settings.telegram_token is None
+
+
+def test_env_file_is_read(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("WILLKOMMEN_DB", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"WILLKOMMEN_DB={tmp_path / 'from-env-file.sqlite3'}\n", encoding="utf-8")
+    assert load_settings(env_file=env_file).db_path == tmp_path / "from-env-file.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WILLKOMMEN_DB", "/no/such/folder/x.sqlite3", "WILLKOMMEN_DB folder /no/such/folder does not exist"),
+        ("WILLKOMMEN_CONTENT", "/no/such/content", "WILLKOMMEN_CONTENT /no/such/content is not a folder"),
+        ("WILLKOMMEN_DEFAULT_LANGUAGE", "fr", "WILLKOMMEN_DEFAULT_LANGUAGE must be one of de, en, ar, fa, ti"),
+        ("TELEGRAM_BOT_TOKEN", "hunter2", "TELEGRAM_BOT_TOKEN does not look like a token"),
+    ],
+)
+def test_bad_value_names_the_variable(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value).startswith(f"Configuration error: {message}")
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_configuration_stops_the_start_with_one_line(tmp_path: Path):
+    result = run_cli(["chat"], {"WILLKOMMEN_DB": str(tmp_path / "missing" / "db.sqlite3")})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Configuration error: WILLKOMMEN_DB folder {tmp_path / 'missing'} does not exist"
+    ]
+
+
+def test_a_token_never_appears_in_the_error(tmp_path: Path):
+    result = run_cli(["chat"], {"TELEGRAM_BOT_TOKEN": "secret-value-123", "WILLKOMMEN_DB": str(tmp_path / "d")})
+    assert result.returncode == 2 and "secret-value-123" not in result.stderr
