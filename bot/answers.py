@@ -14,9 +14,9 @@ from bot.i18n import Translator
 _MONDAY = date(2024, 1, 1)
 
 
-def _sample_note(tr: Translator, office: Office, *facts: str) -> str:
+def _sample_note(tr: Translator, office: Office, *facts: str, own_line: bool = False) -> str:
     if any(f in office.sample_values for f in facts):
-        return " " + tr.gettext("(sample value, not yet confirmed)")
+        return ("\n" if own_line else " ") + tr.gettext("(sample value, not yet confirmed)")
     return ""
 
 
@@ -70,7 +70,7 @@ def office_hours_block(content: Content, office: Office, tr: Translator, now: da
         [
             f"🏢 {office.name}",
             status_line(content, office, tr, now),
-            weekly_hours(office, tr) + _sample_note(tr, office, "hours"),
+            weekly_hours(office, tr) + _sample_note(tr, office, "hours", own_line=True),
         ]
     )
 

@@ -309,6 +309,14 @@ def _validate(model: type[BaseModel], data: Any, display: str, problems: list[st
         return None
 
 
+def _report_reused_ids(display: str, key: str, ids: list[str], problems: list[str]) -> None:
+    seen: set[str] = set()
+    for i, item_id in enumerate(ids):
+        if item_id in seen:
+            problems.append(f"{display}: {key}[{i}].id: {item_id!r} is used twice")
+        seen.add(item_id)
+
+
 def _cross_check(
     offices: OfficesFile | None,
     office_ids: set[str],
@@ -317,21 +325,13 @@ def _cross_check(
     problems: list[str],
 ) -> None:
     if offices is not None:
-        seen: set[str] = set()
-        for i, office in enumerate(offices.offices):
-            if office.id in seen:
-                problems.append(f"offices.yaml: offices[{i}].id: {office.id!r} is used twice")
-            seen.add(office.id)
+        _report_reused_ids("offices.yaml", "offices", [o.id for o in offices.offices], problems)
+    source = texts.get(SOURCE_LANGUAGE)
     if offers is not None:
-        seen_offers: set[str] = set()
-        for i, offer in enumerate(offers.offers):
-            if offer.id in seen_offers:
-                problems.append(f"offers.yaml: offers[{i}].id: {offer.id!r} is used twice")
-            seen_offers.add(offer.id)
-            source = texts.get(SOURCE_LANGUAGE)
+        _report_reused_ids("offers.yaml", "offers", [o.id for o in offers.offers], problems)
+        for offer in offers.offers:
             if source is not None and offer.id not in source.offers:
                 problems.append(f"texts/{SOURCE_LANGUAGE}.yaml: offers.{offer.id}: missing (offer in offers.yaml)")
-    source = texts.get(SOURCE_LANGUAGE)
     if source is None:
         return
     for faq_id in REQUIRED_FAQ_IDS:

@@ -26,7 +26,7 @@ _GREETINGS = frozenset(
         " alaykum aleikum assalamu marhaba merhaba ahlan سلام السلام عليكم مرحبا اهلا صباح الخير مساء درود"
         " خوبی ሰላም ሰላማት እንቋዕ ደሓን ሓደርኩም"
     ).split()
-) | {"guten", "tag", "morgen", "abend", "good", "the"}
+)
 
 # Actions carried by buttons. Short: Telegram allows 64 bytes of callback data.
 MENU = "menu"

@@ -93,3 +93,12 @@ def test_invalid_content_stops_the_start_with_the_problems(content_copy: Path, t
     assert result.returncode == 2
     assert "offices.yaml: offices[0].phone:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_id_used_twice_is_reported(content_copy: Path):
+    def duplicate(data):
+        data["offices"].append(dict(data["offices"][0]))
+
+    edit_yaml(content_copy / "offices.yaml", duplicate)
+    with pytest.raises(ContentError, match=r"offices.yaml: offices\[4\].id: 'brackel' is used twice"):
+        load_content(content_copy)
