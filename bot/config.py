@@ -3,9 +3,10 @@
 Bad configuration stops the start with one line that names the variable and what is wrong with it.
 """
 
+import re
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.languages import LANGUAGES
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     content_dir: Path | None = Field(None, validation_alias=AliasChoices("WILLKOMMEN_CONTENT"))
     default_language: str = Field("de", validation_alias=AliasChoices("WILLKOMMEN_DEFAULT_LANGUAGE"))
     telegram_token: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN"))
+    telegram_api_base: str = Field("https://api.telegram.org", validation_alias=AliasChoices("TELEGRAM_API_BASE"))
+    webhook_url: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL"))
+    webhook_secret: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET"))
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("WILLKOMMEN_HOST"))
+    port: int = Field(8080, ge=1, le=65535, validation_alias=AliasChoices("WILLKOMMEN_PORT"))
+    staff_chat_id: int | None = Field(None, validation_alias=AliasChoices("STAFF_CHAT_ID"))
 
     @field_validator("db_path")
     @classmethod
@@ -69,12 +76,59 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a token from @BotFather (digits, a colon, then the secret)")
         return value
 
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _api_base_is_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be a URL like https://api.telegram.org")
+        return value
+
+    @field_validator("webhook_url", "webhook_secret", "staff_chat_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_is_https(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", value.strip()):
+            raise ValueError("must be an https:// URL (Telegram only calls webhooks over HTTPS)")
+        return value.strip() if value else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str | None) -> str | None:
+        # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("staff_chat_id")
+    @classmethod
+    def _group_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("must be a group's id, a negative number such as -1001234567890")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> "Settings":
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (TELEGRAM_WEBHOOK_URL is set)")
+        return self
+
     @property
     def content_path(self) -> Path:
         return self.content_dir or bundled_content_dir()
 
 
 _ENV_NAMES = {
+    "telegram_api_base": "TELEGRAM_API_BASE",
+    "webhook_url": "TELEGRAM_WEBHOOK_URL",
+    "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "host": "WILLKOMMEN_HOST",
+    "port": "WILLKOMMEN_PORT",
+    "staff_chat_id": "STAFF_CHAT_ID",
     "db_path": "WILLKOMMEN_DB",
     "content_dir": "WILLKOMMEN_CONTENT",
     "default_language": "WILLKOMMEN_DEFAULT_LANGUAGE",
@@ -89,8 +143,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field_name = str(error["loc"][0]) if error["loc"] else "?"
-            name = _ENV_NAMES.get(field_name, field_name)
             message = str(error["msg"]).removeprefix("Value error, ")
+            if not error["loc"]:  # a rule across variables names them itself
+                lines.append(f"Configuration error: {message}")
+                continue
+            field_name = str(error["loc"][0])
+            name = _ENV_NAMES.get(field_name, field_name)
+            if error["type"] in ("int_parsing", "int_type"):
+                message = "must be a whole number"
             lines.append(f"Configuration error: {name} {message}")
         raise ConfigError("\n".join(lines)) from None

@@ -3,7 +3,8 @@
 Channels (console, Telegram, ...) turn their events into `Incoming` and show the `Reply` list they get.
 """
 
-from dataclasses import dataclass, replace
+import dataclasses
+from dataclasses import dataclass
 
 from bot import answers, bidi
 from bot.clock import Clock
@@ -40,6 +41,8 @@ OFFERS = "offers"
 ASK = "ask"
 TO_STAFF = "staff"
 CONTACT = "contact"
+# Suffix for buttons under an answer: their screen comes as a new message, so the answer stays readable.
+NEW_MESSAGE = ".new"
 
 
 @dataclass
@@ -62,6 +65,14 @@ class Engine:
         else:
             replies = await self._text(person, event.text, is_new)
         return [self._finish(r) for r in replies]
+
+    async def apology(self, channel: str, user_id: str) -> Reply:
+        """What to say when handling a person's message failed on our side."""
+        person = await self.store.get_person(channel, user_id)
+        lang = person.language if person else self.default_language
+        tr = self.translators[lang]
+        text = tr.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
+        return self._finish(Reply(text, lang, self._menu_row(tr)))
 
     # -- people and languages --------------------------------------------------------------------------------
 
@@ -124,6 +135,12 @@ class Engine:
         ]
 
     async def _action(self, person: Person, action: str) -> list[Reply]:
+        replies = await self._navigate(person, action.removesuffix(NEW_MESSAGE))
+        if action.endswith(NEW_MESSAGE):
+            return [dataclasses.replace(r, replace=False) for r in replies]
+        return replies
+
+    async def _navigate(self, person: Person, action: str) -> list[Reply]:
         tr = self.tr(person)
         name, _, arg = action.partition(":")
         if name == MENU:
@@ -210,7 +227,7 @@ class Engine:
         )
         buttons = (
             (Button("🙋 " + tr.gettext("Ask a person"), TO_STAFF),),
-            (Button("🏠 " + tr.gettext("Menu"), MENU),),
+            (Button("🏠 " + tr.gettext("Menu"), MENU + NEW_MESSAGE),),
         )
         return [Reply(unsure, person.language, buttons)]
 
@@ -221,7 +238,7 @@ class Engine:
         text = answers.faq_answer(self.content, faq_id, tr, person.office_id, self.clock.now())
         rows: list[tuple[Button, ...]] = []
         if faq_id in ("opening_hours", "location", "contact") and person.office_id is None:
-            rows.append((Button("🏢 " + tr.gettext("Choose my office"), OFFICE_MENU),))
+            rows.append((Button("🏢 " + tr.gettext("Choose my office"), OFFICE_MENU + NEW_MESSAGE),))
         rows.extend(self._menu_row(tr))
         return Reply(text, person.language, tuple(rows))
 
@@ -231,7 +248,12 @@ class Engine:
         return Reply("\n\n".join([text, *blocks]), person.language, self._menu_row(tr))
 
     def _menu_row(self, tr: Translator) -> tuple[tuple[Button, ...], ...]:
-        return ((Button("🏠 " + tr.gettext("Menu"), MENU), Button("🌐 " + LANGUAGE_WORD_ALL, LANGUAGE_MENU)),)
+        return (
+            (
+                Button("🏠 " + tr.gettext("Menu"), MENU + NEW_MESSAGE),
+                Button("🌐 " + LANGUAGE_WORD_ALL, LANGUAGE_MENU + NEW_MESSAGE),
+            ),
+        )
 
     def _menu(self, person: Person, replace: bool = False, intro: str = "") -> Reply:
         tr = self.tr(person)
@@ -323,4 +345,4 @@ class Engine:
 
 
 def _with(person: Person, **changes: object) -> Person:
-    return replace(person, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(person, **changes)  # type: ignore[arg-type]

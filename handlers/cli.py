@@ -9,6 +9,7 @@ willkommen translations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -48,15 +49,35 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_main(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings.telegram_token:
+    if not settings.telegram_token:
         print(
-            "TELEGRAM_BOT_TOKEN is set, but the Telegram channel is not built yet."
-            " Unset it to use the console chat (`willkommen chat`).",
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather (see README)."
+            " To talk to the bot without Telegram, run `willkommen chat`.",
             file=sys.stderr,
         )
         return 2
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from handlers.telegram.app import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run(settings))
+    except ContentError as exc:
+        print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
+        return 2
+    except TelegramUnauthorizedError:
+        print("Telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_main(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.telegram_token:
+        return cmd_run(args)
     args.lang = None
     return cmd_chat(args)
 
@@ -111,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="willkommen", description="The lokal willkommen bot.")
     root.set_defaults(func=cmd_main)
     sub = root.add_subparsers(title="commands")
+    run = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    run.set_defaults(func=cmd_run)
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=LANGUAGES, help="start in this language")
     chat.set_defaults(func=cmd_chat)

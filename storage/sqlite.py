@@ -100,3 +100,36 @@ class SqliteStore:
             (limit,),
         ) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
+
+    async def claim_update(self, channel: str, update_id: int, payload: str, boot_id: str, now: datetime) -> bool:
+        """Claim an update for handling. False: it was handled already, or is being handled by this run."""
+        async with self._db.execute(
+            "INSERT INTO inbox (channel, update_id, state, payload, boot_id, received_at)"
+            " VALUES (?, ?, 'processing', ?, ?, ?)"
+            " ON CONFLICT (channel, update_id) DO UPDATE SET boot_id = excluded.boot_id,"
+            " received_at = excluded.received_at"
+            " WHERE inbox.state = 'processing' AND inbox.boot_id != excluded.boot_id",
+            (channel, update_id, payload, boot_id, _ts(now)),
+        ) as cursor:
+            return cursor.rowcount > 0
+
+    async def finish_update(self, channel: str, update_id: int, ok: bool, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE channel = ? AND update_id = ?",
+            ("done" if ok else "failed", _ts(now), channel, update_id),
+        )
+
+    async def unfinished_updates(self, channel: str, boot_id: str) -> list[tuple[int, str]]:
+        """Updates a previous run claimed but did not finish (it stopped or crashed while handling them)."""
+        async with self._db.execute(
+            "SELECT update_id, payload FROM inbox WHERE channel = ? AND state = 'processing' AND boot_id != ?"
+            " AND payload IS NOT NULL ORDER BY update_id",
+            (channel, boot_id),
+        ) as cursor:
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def prune_updates(self, before: datetime) -> int:
+        async with self._db.execute(
+            "DELETE FROM inbox WHERE state != 'processing' AND received_at < ?", (_ts(before),)
+        ) as cursor:
+            return cursor.rowcount

@@ -51,3 +51,13 @@ async def store(tmp_path: Path):
 @pytest.fixture
 def engine(store, content, matcher, translators, clock) -> Engine:
     return Engine(store=store, content=content, matcher=matcher, translators=translators, clock=clock)
+
+
+@pytest.fixture
+async def fake():
+    from fakebot import FakeTelegram
+
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()

@@ -22,7 +22,7 @@ async def test_arabic_question_is_answered_in_arabic(engine):
     [reply] = await engine.handle(text("1", "متى يفتح المكتب؟"))
     assert reply.lang == "ar"
     assert "مفتوح" in reply.text or "مغلق" in reply.text
-    assert "langs" in actions(reply)  # the language menu is always one tap away
+    assert "langs.new" in actions(reply)  # the language menu is always one tap away
 
 
 async def test_latin_letter_arabic_is_answered_in_arabic_script(engine):
@@ -52,7 +52,7 @@ async def test_emergency_gets_the_numbers_at_once_in_the_users_language(engine):
 async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(engine, store):
     [reply] = await engine.handle(text("4", "Wann wird mein Asylverfahren entschieden?"))
     assert "nicht sicher" in reply.text
-    assert "staff" in actions(reply) and "menu" in actions(reply)
+    assert "staff" in actions(reply) and "menu.new" in actions(reply)
     [row] = await store.list_unresolved()
     assert row["text"] == "Wann wird mein Asylverfahren entschieden?" and row["language"] == "de"
 
@@ -101,7 +101,7 @@ async def test_features_of_later_issues_say_so_honestly(engine):
 async def test_office_choice_narrows_the_answer_to_that_office(engine):
     await engine.handle(Incoming(CH, "11", "command", action="menu", lang_hint="en"))
     [everyone] = await engine.handle(press("11", "where"))
-    assert everyone.text.count("🏢") == 4 and "offices" in actions(everyone)
+    assert everyone.text.count("🏢") == 4 and "offices.new" in actions(everyone)
     await engine.handle(press("11", "office:hoerde_hombruch"))
     [mine] = await engine.handle(press("11", "where"))
     assert mine.text.count("🏢") == 1 and "Schildplatz 7" in mine.text
@@ -138,3 +138,13 @@ async def test_every_reply_exists_in_every_language(engine):
         for action in ("menu", "hours", "where", "contact", "offers", "appts", "events", "ask", "staff", "offices"):
             [reply] = await engine.handle(press(user, action))
             assert reply.lang == lang and reply.text.strip(), (lang, action)
+
+
+async def test_menus_edit_in_place_but_buttons_under_answers_open_a_new_message(engine):
+    await engine.handle(Incoming(CH, "16", "command", action="menu", lang_hint="en"))
+    [languages] = await engine.handle(press("16", "langs"))  # pressed in the menu: the menu turns into it
+    assert languages.replace
+    [answer] = await engine.handle(press("16", "hours"))  # an answer is a message of its own
+    assert not answer.replace
+    [menu] = await engine.handle(press("16", "menu.new"))  # "Menu" under the answer keeps the answer
+    assert not menu.replace and "hours" in actions(menu)

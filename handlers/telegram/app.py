@@ -1,0 +1,175 @@
+"""Wire and run the Telegram channel: long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set.
+
+SIGTERM and SIGINT stop it gracefully: no new updates are taken, updates in progress finish, then the
+store is closed.
+"""
+
+import asyncio
+import logging
+import signal
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand, ErrorEvent, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.bootstrap import App, build_app
+from bot.clock import Clock
+from bot.commands import user_commands
+from bot.config import Settings
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from handlers.telegram import groups, private
+from handlers.telegram.delivery import deliver
+from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
+
+
+def make_bot(settings: Settings, request_timeout: float = 60.0) -> Bot:
+    assert settings.telegram_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=request_timeout)
+    session.middleware(RetryRequests())
+    return Bot(settings.telegram_token, session=session)
+
+
+@dataclass
+class TelegramChannel:
+    settings: Settings
+    app: App
+    bot: Bot
+    clock: Clock
+    boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    in_flight: InFlight = field(default_factory=InFlight)
+    dispatcher: Dispatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        dp = Dispatcher(engine=self.app.engine, staff_chat_id=self.settings.staff_chat_id)
+        dp.update.outer_middleware(self.in_flight)
+        dp.update.outer_middleware(OncePerUpdate(self.app.store, self.clock, self.channel, self.boot_id))
+        dp.include_routers(private.make_router(), groups.make_router())
+        dp.errors.register(self._on_error)
+        self.dispatcher = dp
+
+    @property
+    def channel(self) -> str:
+        return f"telegram:{self.bot.id}"
+
+    async def _on_error(self, event: ErrorEvent) -> None:
+        # Log the kind of failure only: never the person's text or name.
+        log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
+        user, chat = None, None
+        if event.update.message and event.update.message.chat.type == "private":
+            user, chat = event.update.message.from_user, event.update.message.chat.id
+        elif event.update.callback_query and event.update.callback_query.message:
+            user, chat = event.update.callback_query.from_user, event.update.callback_query.message.chat.id
+        if user is not None and chat is not None:
+            try:
+                await deliver(self.bot, chat, [await self.app.engine.apology(private.CHANNEL, str(user.id))])
+            except Exception as exc:
+                log.error("apology failed: %s", type(exc).__name__)
+
+    async def register_commands(self) -> None:
+        translators = self.app.engine.translators
+        for lang in LANGUAGES:
+            commands = [BotCommand(command=c, description=d) for c, d in user_commands(translators[lang])]
+            await self.bot.set_my_commands(commands, language_code=lang)
+        default = [BotCommand(command=c, description=d) for c, d in user_commands(translators[DEFAULT_LANGUAGE])]
+        await self.bot.set_my_commands(default)
+
+    async def resume_unfinished(self) -> int:
+        """Handle again the updates a previous run claimed but did not finish."""
+        pending = await self.app.store.unfinished_updates(self.channel, self.boot_id)
+        for _update_id, payload in pending:
+            update = Update.model_validate_json(payload, context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, update)
+        return len(pending)
+
+    async def prune(self) -> None:
+        await self.app.store.prune_updates(self.clock.now() - timedelta(days=7))
+
+    async def start(self) -> None:
+        await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        await self.register_commands()
+        resumed = await self.resume_unfinished()
+        if resumed:
+            log.info("handled %d updates left unfinished by the previous run", resumed)
+        await self.prune()
+
+    async def run_polling(self, stop: asyncio.Event, polling_timeout: int = 30) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot, handle_signals=False, close_bot_session=False, polling_timeout=polling_timeout
+            )
+        )
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if polling in done:
+            stopped.cancel()
+            await polling  # polling ended by itself: let its exception surface
+            return
+        await self.dispatcher.stop_polling()
+        await polling
+        if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+            log.warning("stopping with %d updates unfinished; they are resumed at the next start", self.in_flight.count)
+
+    async def run_webhook(self, stop: asyncio.Event) -> None:
+        settings = self.settings
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        path = urlsplit(settings.webhook_url).path or "/"
+        web_app = web.Application()
+        # handle_in_background=False: Telegram gets its 200 only after the update was handled, so an
+        # update cut short by a crash is delivered again (and handled once, see OncePerUpdate).
+        SimpleRequestHandler(
+            self.dispatcher, self.bot, secret_token=settings.webhook_secret, handle_in_background=False
+        ).register(web_app, path=path)
+        setup_application(web_app, self.dispatcher, bot=self.bot)
+        runner = web.AppRunner(web_app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info("webhook listening on %s:%d%s", settings.host, settings.port, path)
+        try:
+            await self.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+
+
+async def run(settings: Settings, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or until `stop` is set)."""
+    from bot.clock import SystemClock
+
+    clock = clock or SystemClock()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported here
+            pass
+    app = await build_app(settings, clock)
+    bot = make_bot(settings)
+    try:
+        channel = TelegramChannel(settings, app, bot, clock)
+        await channel.start()
+        if settings.webhook_url:
+            await channel.run_webhook(stop)
+        else:
+            await channel.run_polling(stop)
+    finally:
+        await bot.session.close()
+        await app.close()

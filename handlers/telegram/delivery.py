@@ -1,0 +1,47 @@
+"""Show the core's replies in a chat: edit the menu in place when a button was pressed, else send."""
+
+from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import LinkPreviewOptions
+
+from bot.models import Reply
+from handlers.telegram.render import as_html, keyboard, split_text
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+async def _try_edit(bot: Bot, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:
+    try:
+        await bot.edit_message_text(
+            chat_id=chat_id,
+            message_id=message_id,
+            text=as_html(text),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            link_preview_options=_NO_PREVIEW,
+        )
+        return True
+    except TelegramBadRequest as exc:
+        # Pressing the same button twice leaves the text as it is: that is not a failure.
+        return "message is not modified" in exc.message
+
+
+async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
+    for index, reply in enumerate(replies):
+        chunks = split_text(reply.text, reply.lang)
+        if index == 0 and reply.replace and edit_message_id is not None and len(chunks) == 1:
+            if await _try_edit(bot, chat_id, edit_message_id, chunks[0], reply):
+                continue
+        for number, chunk in enumerate(chunks):
+            last = number == len(chunks) - 1
+            try:
+                await bot.send_message(
+                    chat_id=chat_id,
+                    text=as_html(chunk),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply) if last else None,
+                    link_preview_options=_NO_PREVIEW,
+                )
+            except TelegramForbiddenError:
+                return  # the person blocked the bot: nothing more can reach them

@@ -1,0 +1,75 @@
+"""Private chats with people: commands, text, button presses, and everything else they may send."""
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot.engine import Engine
+from bot.models import Incoming
+from handlers.telegram.delivery import deliver
+
+CHANNEL = "telegram"
+COMMANDS = ("menu", "language", "lang", "help", "privacy", "office")
+
+
+def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:
+    user = message.from_user
+    assert user is not None
+    return Incoming(CHANNEL, str(user.id), kind, text=text, action=action, lang_hint=user.language_code)  # type: ignore[arg-type]
+
+
+async def start(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
+    event = _incoming(message, "command", text=command.args or "", action="start")
+    await deliver(bot, message.chat.id, await engine.handle(event))
+
+
+async def known_command(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
+    event = _incoming(message, "command", text=command.args or "", action=command.command.lower())
+    await deliver(bot, message.chat.id, await engine.handle(event))
+
+
+async def unknown_command(message: Message, engine: Engine, bot: Bot) -> None:
+    name = (message.text or "/").split()[0][1:].split("@")[0].lower()
+    await deliver(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
+
+
+async def text(message: Message, engine: Engine, bot: Bot) -> None:
+    await deliver(bot, message.chat.id, await engine.handle(_incoming(message, "text", text=message.text or "")))
+
+
+async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
+    # Stickers, photos, voice, locations ...: not usable yet, but never met with silence.
+    event = _incoming(message, "unsupported", text=str(message.content_type))
+    await deliver(bot, message.chat.id, await engine.handle(event))
+
+
+async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
+    await callback.answer()  # stop the button's spinner at once, whatever follows
+    message = callback.message
+    assert message is not None
+    event = Incoming(
+        CHANNEL,
+        str(callback.from_user.id),
+        "action",
+        action=callback.data or "",
+        lang_hint=callback.from_user.language_code,
+    )
+    # An old message (Telegram says "inaccessible") cannot be edited: the reply comes as a new message.
+    editable = isinstance(message, Message) and message.date.timestamp() > 0
+    await deliver(bot, message.chat.id, await engine.handle(event), message.message_id if editable else None)
+
+
+def make_router() -> Router:
+    """A new router each time (an aiogram router belongs to one dispatcher)."""
+    router = Router(name="private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(start, CommandStart())
+    router.message.register(known_command, Command(*COMMANDS))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(text, F.text)
+    router.edited_message.register(text, F.text)
+    router.message.register(anything_else)
+    router.callback_query.register(button, F.message.chat.type == ChatType.PRIVATE)
+    return router

@@ -1,0 +1,539 @@
+"""The fake Bot API server. Speaks the Bot API's HTTP protocol on 127.0.0.1 only.
+
+Drive it like Telegram's users would (`user(...).says("...")`, `.presses(message, data)`), inspect what the
+bot did (`calls`, `messages_to(chat_id)`), and break it on purpose (`fail(...)`, `fail_randomly(...)`).
+"""
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from fakebot.html_check import EntityError, plain_text
+
+TOKEN = "123456789:TEST-token-for-the-fake-bot-api-srv"
+BOT_USERNAME = "lokal_willkommen_test_bot"
+MESSAGE_LIMIT = 4096
+_JSON_FIELDS = {
+    "reply_markup",
+    "link_preview_options",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "reply_parameters",
+    "entities",
+    "media",
+}
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+    at: float
+    prefix: str = ""
+
+
+@dataclass
+class _Failure:
+    method: str | None  # None: any method except getUpdates
+    status: int  # 500, 502, 429, 403 ...; 0 = hang without answering in time
+    times: int
+    retry_after: int = 1
+    hang_seconds: float = 0.0
+
+
+@dataclass
+class FakeUser:
+    server: "FakeTelegram"
+    id: int
+    first_name: str
+    language_code: str | None
+
+    def as_user(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+    def says(self, text: str) -> dict[str, Any]:
+        entities = []
+        if text.startswith("/"):
+            entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(text.split()[0])}]
+        return self.server.user_message(self, {"text": text, **({"entities": entities} if entities else {})})
+
+    def sends(self, content: dict[str, Any]) -> dict[str, Any]:
+        """Any message content: {"sticker": {...}}, {"location": {...}}, {"photo": [...]} ..."""
+        return self.server.user_message(self, content)
+
+    def presses(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+        return self.server.callback(self, message, data)
+
+    @property
+    def chat_id(self) -> int:
+        return self.id
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    calls: list[Call] = field(default_factory=list)
+    base_url: str = ""
+    webhook: dict[str, Any] | None = None
+    commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    left_chats: set[int] = field(default_factory=set)
+    blocked_by: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.bot_id = int(self.token.split(":")[0])
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 100_000
+        self._confirmed_offset = 0
+        self._new_update = asyncio.Event()
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._callbacks: dict[str, bool] = {}  # id -> answered
+        self._failures: list[_Failure] = []
+        self._random_failure: tuple[float, random.Random, set[str] | None] | None = None
+        self._runner: web.AppRunner | None = None
+        self._delays: list[list[Any]] = []
+        self.in_progress: dict[str, int] = {}
+
+    # -- running ----------------------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        # Any path prefix is accepted, so a bot pointed at ".../selfhosted" is seen calling there.
+        app.router.add_route("*", r"/{prefix:(?:[^/]+/)*}bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- the world: chats, users, updates ----------------------------------------------------------------------
+
+    def user(self, user_id: int, first_name: str = "Test", language_code: str | None = None) -> FakeUser:
+        self._chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
+        return FakeUser(self, user_id, first_name, language_code)
+
+    def group(self, chat_id: int, title: str = "A group", kind: str = "supergroup", forum: bool = False) -> dict:
+        chat = {"id": chat_id, "type": kind, "title": title}
+        if forum:
+            chat["is_forum"] = True
+        self._chats[chat_id] = chat
+        return chat
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue a raw update (give it an update_id of its own to re-deliver one)."""
+        if "update_id" not in update:
+            self._next_update_id += 1
+            update = {"update_id": self._next_update_id, **update}
+        self._updates.append(update)
+        self._new_update.set()
+        return update
+
+    def _new_message_id(self, chat_id: int) -> int:
+        self._next_message_id[chat_id] = self._next_message_id.get(chat_id, 0) + 1
+        return self._next_message_id[chat_id]
+
+    def user_message(self, user: FakeUser, content: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chats[user.id]
+        message = {
+            "message_id": self._new_message_id(user.id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_user(),
+            **content,
+        }
+        self._messages[(user.id, message["message_id"])] = message
+        return self.push_update({"message": message})
+
+    def group_message(self, chat: dict[str, Any], user: FakeUser, text: str) -> dict[str, Any]:
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_user(),
+            "text": text,
+        }
+        return self.push_update({"message": message})
+
+    def bot_added_to(self, chat: dict[str, Any], by: FakeUser) -> dict[str, Any]:
+        me = self._me()
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": by.as_user(),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": me},
+                    "new_chat_member": {"status": "member", "user": me},
+                }
+            }
+        )
+
+    def callback(self, user: FakeUser, message: dict[str, Any], data: str) -> dict[str, Any]:
+        callback_id = f"cb{len(self._callbacks) + 1}"
+        self._callbacks[callback_id] = False
+        current = self._messages.get((message["chat"]["id"], message["message_id"]), message)
+        return self.push_update(
+            {
+                "callback_query": {
+                    "id": callback_id,
+                    "from": user.as_user(),
+                    "chat_instance": f"ci{user.id}",
+                    "message": current,
+                    "data": data,
+                }
+            }
+        )
+
+    # -- inspection -----------------------------------------------------------------------------------------
+
+    def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """Messages the bot sent to a chat, as they read now (after edits), oldest first."""
+        return [m for (cid, _), m in sorted(self._messages.items()) if cid == chat_id and m["from"]["is_bot"]]
+
+    def last_message_to(self, chat_id: int) -> dict[str, Any]:
+        return self.messages_to(chat_id)[-1]
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the fake Bot API server did not see what the test waited for")
+            await asyncio.sleep(0.02)
+
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        return await self.wait_for(
+            lambda: len(self.messages_to(chat_id)) >= count and self.messages_to(chat_id), timeout
+        )
+
+    def pending_updates(self) -> int:
+        return len([u for u in self._updates if u["update_id"] >= self._confirmed_offset])
+
+    # -- failures -------------------------------------------------------------------------------------------
+
+    def fail(
+        self, method: str | None, status: int, times: int = 1, retry_after: int = 1, hang_seconds: float = 0.0
+    ) -> None:
+        """The next `times` calls of `method` fail: status 5xx/4xx, 429 with retry_after, or 0 = hang."""
+        self._failures.append(_Failure(method, status, times, retry_after, hang_seconds))
+
+    def fail_randomly(self, share: float, seed: int = 1, methods: set[str] | None = None) -> None:
+        """Fail about `share` of the calls (getUpdates too, unless `methods` names others) with a 500."""
+        self._random_failure = (share, random.Random(seed), methods)
+
+    def stop_failing(self) -> None:
+        self._failures.clear()
+        self._random_failure = None
+
+    async def _maybe_fail(self, method: str) -> None:
+        for failure in self._failures:
+            if failure.times > 0 and (failure.method == method or (failure.method is None and method != "getUpdates")):
+                failure.times -= 1
+                if failure.status == 0:
+                    await asyncio.sleep(failure.hang_seconds)
+                    raise ApiError(504, "Gateway Timeout")
+                if failure.status == 429:
+                    raise ApiError(
+                        429,
+                        f"Too Many Requests: retry after {failure.retry_after}",
+                        {"retry_after": failure.retry_after},
+                    )
+                raise ApiError(
+                    failure.status,
+                    {
+                        500: "Internal Server Error",
+                        502: "Bad Gateway",
+                        403: "Forbidden: bot was blocked by the user",
+                    }.get(failure.status, "Error"),
+                )
+        if self._random_failure is not None:
+            share, rng, methods = self._random_failure
+            if (methods is None or method in methods) and rng.random() < share:
+                raise ApiError(500, "Internal Server Error")
+
+    # -- the HTTP API ---------------------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw = await request.json()
+        elif request.can_read_body:
+            raw = dict(await request.post())
+        else:
+            raw = dict(request.query)
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str) and key in _JSON_FIELDS:
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError as exc:
+                    raise ApiError(400, f"Bad Request: can't parse {key} JSON object") from exc
+            params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = {}
+        try:
+            if request.match_info["token"] != self.token:
+                raise ApiError(401, "Unauthorized")
+            params = await self._params(request)
+            await self._maybe_fail(method)
+            for entry in self._delays:
+                if entry[0] == method and entry[2] > 0:
+                    entry[2] -= 1
+                    self.in_progress[method] = self.in_progress.get(method, 0) + 1
+                    try:
+                        await asyncio.sleep(entry[1])
+                    finally:
+                        self.in_progress[method] -= 1
+                    break
+            handler = getattr(self, f"api_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except ApiError as exc:
+            self.calls.append(Call(method, params, exc.status, time.time(), request.match_info["prefix"]))
+            body: dict[str, Any] = {"ok": False, "error_code": exc.status, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return web.json_response(body, status=exc.status)
+        self.calls.append(Call(method, params, 200, time.time(), request.match_info["prefix"]))
+        return web.json_response({"ok": True, "result": result})
+
+    def _me(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "lokal willkommen", "username": BOT_USERNAME}
+
+    def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        raw = params.get("chat_id")
+        try:
+            chat_id = int(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        chat = self._chats.get(chat_id)
+        if chat is None or chat_id in self.left_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked_by:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    @staticmethod
+    def _text(params: dict[str, Any], key: str = "text") -> str:
+        text = str(params.get(key) or "")
+        if params.get("parse_mode") == "HTML":
+            try:
+                text = plain_text(text)
+            except EntityError as exc:
+                raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+        elif params.get("parse_mode") not in (None, ""):
+            raise ApiError(400, "Bad Request: unsupported parse_mode")
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if _utf16_len(text) > MESSAGE_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return text
+
+    @staticmethod
+    def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        if not isinstance(rows, list):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in rows:
+            for button in row:
+                if not str(button.get("text") or "").strip():
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    async def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._me()
+
+    async def api_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self._confirmed_offset = max(self._confirmed_offset, offset)
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            ready = [u for u in self._updates if u["update_id"] >= self._confirmed_offset][:limit]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if ready or remaining <= 0:
+                return ready
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            except TimeoutError:
+                return []
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        text = self._text(params)
+        markup = self._markup(params)
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._me(),
+            "text": text,
+        }
+        if markup:
+            message["reply_markup"] = markup
+        self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        key = (chat["id"], int(params.get("message_id") or 0))
+        message = self._messages.get(key)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if not message["from"]["is_bot"]:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        text = self._text(params)
+        markup = self._markup(params)
+        if text == message.get("text") and markup == message.get("reply_markup"):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message = {**message, "text": text, "edit_date": int(time.time())}
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        self._messages[key] = message
+        return message
+
+    async def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        callback_id = str(params.get("callback_query_id") or "")
+        if self._callbacks.get(callback_id, True):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self._callbacks[callback_id] = True
+        return True
+
+    async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or not commands or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a non-empty list")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command"))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description") or "")) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise ApiError(400, "Bad Request: LANGUAGE_CODE_INVALID")
+        scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands[(scope, language)] = commands
+        return True
+
+    async def api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands.pop((scope, str(params.get("language_code") or "")), None)
+        return True
+
+    async def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        return True
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if str(params.get("drop_pending_updates")).lower() == "true":
+            self._updates.clear()
+        return True
+
+    async def api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": self.pending_updates(),
+        }
+
+    async def api_leaveChat(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params)
+        if chat["type"] == "private":
+            raise ApiError(400, "Bad Request: chat member status can't be changed in private chats")
+        self.left_chats.add(chat["id"])
+        return True
+
+    # -- acting as Telegram towards a webhook -------------------------------------------------------------
+
+    async def post_to_webhook(self, url: str, update: dict[str, Any], secret: str | None) -> int:
+        """POST an update to the bot's webhook like Telegram does; returns the HTTP status."""
+        if "update_id" not in update:
+            self._next_update_id += 1
+            update = {"update_id": self._next_update_id, **update}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        async with ClientSession(timeout=ClientTimeout(total=30)) as session:
+            async with session.post(url, json=update, headers=headers) as response:
+                return response.status
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Hand out an update again with its old update_id, as Telegram does when the bot restarted before
+        confirming it."""
+        self._confirmed_offset = min(self._confirmed_offset, update["update_id"])
+        self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]] + [update]
+        self._updates.sort(key=lambda u: u["update_id"])
+        self._new_update.set()
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` correctly, but only after `seconds`."""
+        self._delays.append([method, seconds, times])
+
+    def take_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Remove a queued update (for webhook tests, where the server does not hand it out by polling)."""
+        self._updates = [u for u in self._updates if u is not update]
+        return update

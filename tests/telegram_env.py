@@ -1,0 +1,66 @@
+"""Run the real Telegram channel (aiogram, real SQLite, controllable clock) against the fake Bot API server."""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fakebot import FakeTelegram
+
+from bot.bootstrap import build_app
+from bot.clock import ManualClock
+from bot.config import load_settings
+from handlers.telegram.app import TelegramChannel, make_bot
+
+
+@dataclass
+class RunningBot:
+    channel: TelegramChannel
+    stop: asyncio.Event
+    task: asyncio.Task
+
+
+def settings_for(fake: FakeTelegram, db: Path, **env: str):
+    values = {
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "WILLKOMMEN_DB": str(db),
+        **env,
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        return load_settings(env_file=None)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: FakeTelegram, db: Path, clock: ManualClock, webhook: bool = False, **env: str
+) -> AsyncIterator[RunningBot]:
+    settings = settings_for(fake, db, **env)
+    app = await build_app(settings, clock)
+    bot = make_bot(settings, request_timeout=3)
+    channel = TelegramChannel(settings, app, bot, clock)
+    stop = asyncio.Event()
+    try:
+        await channel.start()
+        run = channel.run_webhook(stop) if webhook else channel.run_polling(stop, polling_timeout=1)
+        task = asyncio.create_task(run)
+        running = RunningBot(channel, stop, task)
+        if webhook:
+            await fake.wait_for(lambda: fake.webhook is not None)
+        yield running
+    finally:
+        stop.set()
+        if "task" in locals():
+            await asyncio.wait_for(task, 30)
+        await bot.session.close()
+        await app.close()
