@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from aiogram.exceptions import TelegramUnauthorizedError
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from handlers.telegram.app import run
 
@@ -71,6 +71,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except TelegramUnauthorizedError:
         print("Telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather.", file=sys.stderr)
         return 2
+    except TelegramNetworkError as exc:
+        print(f"Cannot reach the Telegram Bot API at {settings.telegram_api_base}: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 

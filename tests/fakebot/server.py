@@ -118,6 +118,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._delays: list[list[Any]] = []
         self.in_progress: dict[str, int] = {}
+        self._closing = False
+        self.arrived: list[str] = []  # method names as requests arrive (calls are recorded when answered)
 
     # -- running ----------------------------------------------------------------------------------------------
 
@@ -134,6 +136,8 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()  # wake long-polling requests, so stopping does not wait for their timeout
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -308,6 +312,7 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        self.arrived.append(method)
         params: dict[str, Any] = {}
         try:
             if request.match_info["token"] != self.token:
@@ -404,7 +409,7 @@ class FakeTelegram:
         while True:
             ready = [u for u in self._updates if u["update_id"] >= self._confirmed_offset][:limit]
             remaining = deadline - asyncio.get_running_loop().time()
-            if ready or remaining <= 0:
+            if ready or remaining <= 0 or self._closing:
                 return ready
             self._new_update.clear()
             try:
