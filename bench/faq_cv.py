@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from bot.config import bundled_content_dir
 from bot.content import load_content
+from bot.detect import detect
 from bot.matcher import OUT_OF_SCOPE, Matcher, Thresholds
 from bot.normalize import normalize
 
@@ -24,22 +25,23 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     content = load_content(bundled_content_dir())
-    questions: list[tuple[str, str]] = []
-    fixed: list[tuple[str, str]] = []
+    questions: list[tuple[str, str, str]] = []
+    fixed: list[tuple[str, str, str]] = []
     keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-    for text in content.texts.values():
+    for lang, text in content.texts.items():
         for faq_id, entry in text.faq.items():
-            questions += [(faq_id, q) for q in (*entry.examples, *entry.examples_latin)]
-            fixed += [(faq_id, k) for k in entry.keywords]
+            questions += [(faq_id, q, lang) for q in (*entry.examples, *entry.examples_latin)]
+            fixed += [(faq_id, k, lang) for k in entry.keywords]
             keywords[faq_id] += [tuple(normalize(k).split()) for k in entry.keywords if normalize(k)]
-        questions += [(OUT_OF_SCOPE, q) for q in text.out_of_scope]
+        questions += [(OUT_OF_SCOPE, q, lang) for q in text.out_of_scope]
     random.Random(7).shuffle(questions)
     folds = [questions[i :: args.folds] for i in range(args.folds)]
     results: list[tuple[str, str, dict[str, float]]] = []
+    # The question's language as the bot would see it: detected from the text, as in a conversation.
     for i, held in enumerate(folds):
         train = [q for j, fold in enumerate(folds) if j != i for q in fold] + fixed
         matcher = Matcher.from_examples(train, keywords)
-        results += [(label, text, matcher.scores(text)) for label, text in held]
+        results += [(label, text, matcher.scores(text, detect(text).lang)) for label, text, _lang in held]
     grid = []
     base = Thresholds()
     for min_score in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4):

@@ -18,14 +18,17 @@ _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 
 # Frequent words that only one of the two languages uses (normalised: ی→ي, ک stays).
 _PERSIAN_WORDS = frozenset(
-    "است هست نيست را من شما ما کجا چه چطور چرا کي کدام ميخواهم ميخوام ميتوانم ميتونم دارم ندارم برای براي"
-    " با از اين آن اون کمک وقت باز ساعت کار خانه خونه نامه بچه ها هم يا يک بايد چند روز فردا امروز".split()
+    "است هست نيست را شما کجا چه چطور چرا کي کدام ميخواهم ميخوام ميتوانم ميتونم دارم ندارم برای براي"
+    " با از اون کمک باز ساعت کار خانه خونه نامه بچه يک بايد چند فردا امروز کجاست چيست کنم کنيد ميشه"
+    " بگيرم ميخواستم هستم هستيد بکنم دفتر چطوري کو".split()
 )
+# Words Arabic speakers use and Persian does not: also the Iraqi and Gulf words that come with گ, چ or پ.
 _ARABIC_WORDS = frozenset(
-    "هل متي اين وين فين شو ايش ماذا لماذا كيف کيف الي على علي في من عن هذا هذه انا انت بدي اريد عايز"
-    " ممکن ممكن لو سمحت الله مكتب مکتب موعد رسالة رساله عندي عندى يوجد هناك كم کم مساعدة مساعده".split()
+    "هل متي وين فين شو ايش ماذا لماذا كيف کيف الي على علي في عن هذا هذه انا انت بدي اريد عايز"
+    " ممکن ممكن لو سمحت الله مكتب مکتب موعد رسالة رساله عندي عندى يوجد هناك مساعدة مساعده"
+    " شلون شنو شکو ليش ابي ابغي اگدر اکدر اقدر هسه هسا هاي مال وياي چان گاعد اشلون"
+    " الدوام المکتب الموعد العنوان الطبيب المدرسه الروضه العمل البيت الشقه".split()
 )
-
 _GERMAN_WORDS = frozenset(
     "ich du sie wir ihr der die das den dem ein eine einen ist sind bin hat habe haben und oder nicht kein"
     " keine wann wo wie was warum wer welche welcher mit fur bei zum zur von im auf aus nach heute morgen"
@@ -88,10 +91,11 @@ def detect(text: str | None, hint: str | None = None) -> Detection:
     if _GEEZ.search(text):
         return Detection("ti", "geez")
     if _ARABIC_SCRIPT.search(text):
-        if _PERSIAN_LETTERS.search(text):
-            return Detection("fa", "arabic")
         words = set(normalize(text).split())
         fa, ar = len(words & _PERSIAN_WORDS), len(words & _ARABIC_WORDS)
+        if _PERSIAN_LETTERS.search(text):
+            # Persian letters decide, unless the words are plainly Arabic (Iraqi and Gulf Arabic write گ, چ).
+            return Detection("ar" if ar >= 2 and fa == 0 else "fa", "arabic")
         if fa > ar:
             return Detection("fa", "arabic")
         if ar > fa:

@@ -206,7 +206,7 @@ class Engine:
         words = normalize(text).split()
         if words and all(w in _GREETINGS for w in words):
             return [self._welcome(person, with_languages=is_new)]
-        found = self.matcher.match(text)
+        found = self.matcher.match(text, detect(text).lang or person.language)
         if found.faq_id is not None:
             return [self._faq(person, found.faq_id)]
         await self.store.add_unresolved(

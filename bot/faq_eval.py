@@ -123,5 +123,6 @@ def read_items(path: Path) -> list[Item]:
 def evaluate(matcher: Matcher, items: list[Item]) -> Report:
     report = Report()
     for item in items:
-        report.outcomes.append(Outcome(item, matcher.match(item.text).faq_id, detect(item.text).lang))
+        lang = detect(item.text).lang
+        report.outcomes.append(Outcome(item, matcher.match(item.text, lang).faq_id, lang))
     return report

@@ -27,10 +27,11 @@ _ARABIC_PREFIXES = ("وال", "بال", "فال", "کال", "لل", "ال")
 @dataclass(frozen=True)
 class Thresholds:
     # Chosen by cross-validation on the content's own examples (bench/faq_cv.py), never on the dev set.
-    min_score: float = 0.25  # below: unsure
+    min_score: float = 0.30  # below: unsure
     min_margin: float = 0.12  # best minus runner-up below this: unsure
     top_k: int = 3  # a class scores by the mean of its k best examples
     keyword_boost: float = 0.10  # added once when a keyword of the class appears verbatim
+    other_language: float = 0.85  # weight of examples in another language than the question's
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def features(text: str) -> Counter[str]:
 class _Doc:
     label: str
     vector: dict[str, float]
+    lang: str | None
 
 
 @dataclass
@@ -96,49 +98,49 @@ class Matcher:
 
     @classmethod
     def from_content(cls, content: Content, thresholds: Thresholds | None = None) -> "Matcher":
-        labelled: list[tuple[str, str]] = []
+        labelled: list[tuple[str, str, str | None]] = []
         keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for text in content.texts.values():
+        for lang, text in content.texts.items():
             for faq_id, entry in text.faq.items():
                 for example in (*entry.examples, *entry.examples_latin, *entry.keywords):
-                    labelled.append((faq_id, example))
+                    labelled.append((faq_id, example, lang))
                 for keyword in entry.keywords:
                     tokens = tuple(normalize(keyword).split())
                     if tokens:
                         keywords[faq_id].append(tokens)
             for example in text.out_of_scope:
-                labelled.append((OUT_OF_SCOPE, example))
+                labelled.append((OUT_OF_SCOPE, example, lang))
         return cls.from_examples(labelled, keywords, thresholds)
 
     @classmethod
     def from_examples(
         cls,
-        labelled: list[tuple[str, str]],
+        labelled: list[tuple[str, str, str | None]],
         keywords: dict[str, list[tuple[str, ...]]] | None = None,
         thresholds: Thresholds | None = None,
     ) -> "Matcher":
         matcher = cls(thresholds=thresholds or Thresholds())
-        raw = [(label, features(text)) for label, text in labelled]
-        raw = [(label, feats) for label, feats in raw if feats]
+        raw = [(label, features(text), lang) for label, text, lang in labelled]
+        raw = [(label, feats, lang) for label, feats, lang in raw if feats]
         df: Counter[str] = Counter()
-        for _, feats in raw:
+        for _, feats, _lang in raw:
             df.update(feats.keys())
         n = len(raw)
         # Weight a feature by how rare it is among examples and among labels: a word every topic uses
         # ("office", "help", "مكتب") says little about which topic is meant.
         labels_with: dict[str, set[str]] = defaultdict(set)
-        for label, feats in raw:
+        for label, feats, _lang in raw:
             for feat in feats:
                 labels_with[feat].add(label)
-        n_labels = len({label for label, _ in raw}) or 1
+        n_labels = len({label for label, _, _ in raw}) or 1
         matcher._idf = {
             f: (math.log((n + 1) / (d + 1)) + 1.0) * (math.log((n_labels + 1) / len(labels_with[f])) ** LABEL_IDF_POWER)
             for f, d in df.items()
         }
-        for label, feats in raw:
+        for label, feats, lang in raw:
             vector = matcher._weigh(feats)
             index = len(matcher._docs)
-            matcher._docs.append(_Doc(label, vector))
+            matcher._docs.append(_Doc(label, vector, lang))
             for feat, weight in vector.items():
                 matcher._postings[feat].append((index, weight))
         matcher._keywords = dict(keywords or {})
@@ -153,8 +155,12 @@ class Matcher:
         norm = math.sqrt(sum(w * w for w in vector.values()))
         return {f: w / norm for f, w in vector.items()} if norm else {}
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Each label's score for `text` (labels without any shared feature are left out)."""
+    def scores(self, text: str, lang: str | None = None) -> dict[str, float]:
+        """Each label's score for `text` (labels without any shared feature are left out).
+
+        With `lang`, examples in other languages count less: Arabic and Persian share letters, and a word
+        of one can be another word of the other ("ادرس": "I study" / "address").
+        """
         query = self._weigh(features(text))
         sims: dict[int, float] = defaultdict(float)
         for feat, weight in query.items():
@@ -162,7 +168,10 @@ class Matcher:
                 sims[index] += weight * doc_weight
         per_label: dict[str, list[float]] = defaultdict(list)
         for index, sim in sims.items():
-            per_label[self._docs[index].label].append(sim)
+            doc = self._docs[index]
+            if lang is not None and doc.lang is not None and doc.lang != lang:
+                sim *= self.thresholds.other_language
+            per_label[doc.label].append(sim)
         k = self.thresholds.top_k
         result = {}
         for label, values in per_label.items():
@@ -175,10 +184,10 @@ class Matcher:
                 result[label] = result.get(label, 0.0) + self.thresholds.keyword_boost
         return result
 
-    def match(self, text: str) -> Match:
+    def match(self, text: str, lang: str | None = None) -> Match:
         if not normalize(text):
             return Match(None, 0.0, reason="empty")
-        return self.decide(self.scores(text), self.thresholds)
+        return self.decide(self.scores(text, lang), self.thresholds)
 
     @staticmethod
     def decide(scores: dict[str, float], thresholds: Thresholds) -> Match:

@@ -67,3 +67,41 @@ def test_bad_configuration_stops_the_start_with_one_line(tmp_path: Path):
 def test_a_token_never_appears_in_the_error(tmp_path: Path):
     result = run_cli(["chat"], {"TELEGRAM_BOT_TOKEN": "secret-value-123", "WILLKOMMEN_DB": str(tmp_path / "d")})
     assert result.returncode == 2 and "secret-value-123" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STAFF_CHAT_ID": "12345"}, "STAFF_CHAT_ID must be a group's id, a negative number"),
+        ({"STAFF_CHAT_ID": "staff"}, "STAFF_CHAT_ID must be a whole number"),
+        ({"WILLKOMMEN_PORT": "99999"}, "WILLKOMMEN_PORT"),
+        ({"TELEGRAM_API_BASE": "api.telegram.org"}, "TELEGRAM_API_BASE must be a URL"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": "x" * 20},
+            "TELEGRAM_WEBHOOK_URL must be an https:// URL",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"},
+            "TELEGRAM_WEBHOOK_SECRET must be set in webhook mode",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": "short"},
+            "TELEGRAM_WEBHOOK_SECRET must be 16-256 characters",
+        ),
+    ],
+)
+def test_telegram_settings_are_validated(monkeypatch, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None)
+    assert message in str(caught.value)
+
+
+def test_staff_chat_id_and_webhook_settings_are_read(monkeypatch):
+    monkeypatch.setenv("STAFF_CHAT_ID", "-1001234567890")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.org/tg/hook")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "a-long-enough_secret")
+    settings = load_settings(env_file=None)
+    assert settings.staff_chat_id == -1001234567890
+    assert settings.webhook_url == "https://bot.example.org/tg/hook"

@@ -46,3 +46,9 @@ def test_ambiguous_arabic_script_follows_a_persian_hint():
     # "مدرسه" is written alike in both languages: the hint decides.
     assert detect("مدرسه", "fa").lang == "fa"
     assert detect("مدرسه", None).lang == "ar"
+
+
+def test_iraqi_arabic_with_persian_letters_stays_arabic():
+    assert detect("شلون اگدر اروح للمكتب").lang == "ar"
+    assert detect("ما بحكي الماني").lang == "ar"
+    assert detect("وقت الفراغ شو في").lang == "ar"
