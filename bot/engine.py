@@ -295,9 +295,11 @@ class Engine:
         menu = self._menu(person, intro=hello)
         if not with_languages:
             return menu
-        # The first message shows every language in its own script, so anyone finds theirs at once.
+        # The first message opens with the globe and the word "language" in all five scripts, and shows
+        # every language in its own script, so a person who reads only one of them finds it at once.
         language_rows = tuple((Button(NATIVE_NAMES[lang], f"lang:{lang}"),) for lang in LANGUAGES)
-        return Reply(menu.text, menu.lang, language_rows + menu.buttons[:-1])
+        text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{menu.text}"
+        return Reply(text, menu.lang, language_rows + menu.buttons[:-1])
 
     def _language_menu(self, person: Person, replace: bool = False) -> Reply:
         tr = self.tr(person)

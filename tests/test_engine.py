@@ -81,6 +81,7 @@ async def test_detected_language_follows_the_writing(engine):
 async def test_start_with_office_payload_sets_the_office(engine, store):
     [reply] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
     assert "lokal willkommen Aplerbeck" in reply.text
+    assert reply.text.startswith("🌐 Sprache · Language · اللغة · زبان · ቋንቋ")  # findable in any of the five scripts
     assert [a for a in actions(reply) if a.startswith("lang:")] == [f"lang:{x}" for x in ("de", "en", "ar", "fa", "ti")]
     person = await store.get_person(CH, "8")
     assert person.office_id == "aplerbeck" and person.language == "en"
