@@ -132,14 +132,8 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one_once(fak
     assert not fake.calls_to("getUpdates")
 
 
-async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3"),
-    }
-    process = await asyncio.create_subprocess_exec(
+async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "handlers.cli",
@@ -149,6 +143,16 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3"),
+    }
+    process = await start_willkommen_run(env)
     try:
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)  # importing aiogram takes seconds
         user = fake.user(2009, "Proc", "ar")
@@ -167,16 +171,7 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
 
 async def test_run_without_a_token_explains_and_points_to_the_console(tmp_path: Path):
     env = {"PATH": "", "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "handlers.cli",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_willkommen_run(env)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     lines = stderr.decode().strip().splitlines()
