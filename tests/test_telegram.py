@@ -179,3 +179,14 @@ async def test_api_base_may_carry_a_path_for_a_self_hosted_server(fake, tmp_path
     finally:
         fake.base_url = fake_base
     assert {c.prefix for c in fake.calls} == {"selfhosted/api/"}
+
+
+async def test_a_press_too_old_to_answer_is_still_handled(fake, tmp_path: Path, clock):
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock):
+        user = fake.user(1010, "Late", "en")
+        user.says("/menu")
+        [menu] = await fake.wait_for_messages(user.chat_id, 1)
+        fake.fail("answerCallbackQuery", 400)
+        user.presses(menu, "langs")
+        await fake.wait_for(lambda: fake.calls_to("editMessageText"))
+    assert "lang:ar" in buttons(fake.last_message_to(user.chat_id))

@@ -2,6 +2,7 @@
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
@@ -45,7 +46,10 @@ async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
 
 
 async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
-    await callback.answer()  # stop the button's spinner at once, whatever follows
+    try:
+        await callback.answer()  # stop the button's spinner at once, whatever follows
+    except TelegramBadRequest:
+        pass  # a press answered too late ("query is too old"): still handle it below
     message = callback.message
     assert message is not None
     event = Incoming(
