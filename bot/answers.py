@@ -20,12 +20,13 @@ def _sample_note(tr: Translator, office: Office, *facts: str, own_line: bool = F
     return ""
 
 
-def _relative_day(tr: Translator, day: date, today: date) -> str:
+def relative_day(tr: Translator, day: date, today: date, full: bool = False) -> str:
+    """ "today", "tomorrow", a weekday within the week, else weekday and date (`full`: always the date)."""
     if day == today:
         return tr.gettext("today")
     if day == today + timedelta(days=1):
         return tr.gettext("tomorrow")
-    if day - today < timedelta(days=7):
+    if day - today < timedelta(days=7) and not full:
         return tr.weekday(day)
     return tr.day(day)
 
@@ -43,7 +44,7 @@ def status_line(content: Content, office: Office, tr: Translator, now: datetime)
         lines.append("🟢 " + tr.gettext("Open now, until {time}.").format(time=tr.time(state.closes_at)))
     elif state.next_opening is not None:
         today = now.astimezone(content.timezone).date()
-        when = _relative_day(tr, state.next_opening.date(), today)
+        when = relative_day(tr, state.next_opening.date(), today)
         lines.append(
             "🔴 "
             + tr.gettext("Closed now. Next opening: {day} {time}.").format(day=when, time=tr.time(state.next_opening))

@@ -9,6 +9,8 @@ from bot.content import Content, load_content
 from bot.engine import Engine
 from bot.i18n import load_translators
 from bot.matcher import Matcher
+from bot.notices import Notices
+from bot.staff import StaffDesk
 from storage import Store, open_store
 
 
@@ -17,6 +19,8 @@ class App:
     engine: Engine
     store: Store
     content: Content
+    staff: StaffDesk
+    notices: Notices
 
     async def close(self) -> None:
         await self.store.close()
@@ -30,12 +34,16 @@ async def build_app(
     content = load_content(settings.content_path)
     translators = load_translators(locales_dir)
     store = await open_store(str(settings.db_path))
+    clock = clock or SystemClock()
     engine = Engine(
         store=store,
         content=content,
         matcher=Matcher.from_content(content),
         translators=translators,
-        clock=clock or SystemClock(),
+        clock=clock,
         default_language=settings.default_language,
+        reminder_hours=settings.reminder_hours,
     )
-    return App(engine=engine, store=store, content=content)
+    staff = StaffDesk(store, content, clock, translators[settings.staff_language])
+    notices = Notices(store, content, clock, translators, staff, settings.agenda_time)
+    return App(engine=engine, store=store, content=content, staff=staff, notices=notices)

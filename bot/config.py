@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("WILLKOMMEN_HOST"))
     port: int = Field(8080, ge=1, le=65535, validation_alias=AliasChoices("WILLKOMMEN_PORT"))
     staff_chat_id: int | None = Field(None, validation_alias=AliasChoices("STAFF_CHAT_ID"))
+    staff_language: str = Field("de", validation_alias=AliasChoices("WILLKOMMEN_STAFF_LANGUAGE"))
+    reminder_hours_raw: str = Field("24,3", validation_alias=AliasChoices("WILLKOMMEN_REMINDER_HOURS"))
+    agenda_time_raw: str = Field("07:30", validation_alias=AliasChoices("WILLKOMMEN_AGENDA_TIME"))
 
     @field_validator("db_path")
     @classmethod
@@ -58,7 +61,31 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a folder")
         return value
 
-    @field_validator("default_language")
+    @field_validator("reminder_hours_raw")
+    @classmethod
+    def _hours_list(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isdigit() and 1 <= int(p) <= 24 * 14 for p in parts):
+            raise ValueError("must be hours before the appointment, separated by commas, e.g. 24,3")
+        return value
+
+    @field_validator("agenda_time_raw")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a time like 07:30")
+        return value.strip()
+
+    @property
+    def reminder_hours(self) -> tuple[int, ...]:
+        return tuple(sorted({int(p) for p in self.reminder_hours_raw.split(",") if p.strip()}, reverse=True))
+
+    @property
+    def agenda_time(self) -> tuple[int, int]:
+        hour, minute = self.agenda_time_raw.split(":")
+        return int(hour), int(minute)
+
+    @field_validator("default_language", "staff_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
@@ -129,6 +156,9 @@ _ENV_NAMES = {
     "host": "WILLKOMMEN_HOST",
     "port": "WILLKOMMEN_PORT",
     "staff_chat_id": "STAFF_CHAT_ID",
+    "staff_language": "WILLKOMMEN_STAFF_LANGUAGE",
+    "reminder_hours_raw": "WILLKOMMEN_REMINDER_HOURS",
+    "agenda_time_raw": "WILLKOMMEN_AGENDA_TIME",
     "db_path": "WILLKOMMEN_DB",
     "content_dir": "WILLKOMMEN_CONTENT",
     "default_language": "WILLKOMMEN_DEFAULT_LANGUAGE",

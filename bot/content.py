@@ -143,7 +143,18 @@ class Closure(_Strict):
         return self
 
 
-SampleField = Literal["address", "coordinates", "phone", "email", "hours", "closures", "postal_codes"]
+class Appointments(_Strict):
+    """How drop-in appointments can be booked at an office."""
+
+    slot_minutes: int = Field(30, ge=10, le=240)
+    capacity: int = Field(2, ge=1, le=20)  # people seen at the same time (one per social worker)
+    horizon_days: int = Field(14, ge=1, le=90)
+    lead_minutes: int = Field(120, ge=0, le=7 * 24 * 60)
+    # Consultation hours for booked appointments; missing: the office's opening hours.
+    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Range]] | None = None
+
+
+SampleField = Literal["address", "coordinates", "phone", "email", "hours", "closures", "postal_codes", "appointments"]
 
 
 class Office(_Strict):
@@ -158,10 +169,15 @@ class Office(_Strict):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Range]]
     closures: list[Closure] = Field(default_factory=list)
+    appointments: Appointments = Field(default_factory=Appointments)
     sample_values: list[SampleField] = Field(default_factory=list)
 
     def ranges_on(self, weekday: int) -> list[TimeRange]:
         return sorted(self.hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
+
+    def consultation_ranges_on(self, weekday: int) -> list[TimeRange]:
+        hours = self.appointments.hours if self.appointments.hours is not None else self.hours
+        return sorted(hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
 
 
 class HolidayRegion(_Strict):
@@ -261,6 +277,9 @@ class Content:
         if day not in names["de"]:
             return None
         return (names["en"] if lang == "en" else names["de"]).get(day)
+
+    def office_for_postal_code(self, code: str) -> Office | None:
+        return next((o for o in self.offices.values() if code in o.postal_codes), None)
 
     def offers_for(self, office_id: str | None) -> list[Offer]:
         return [o for o in self.offers if office_id is None or "all" in o.offices or office_id in o.offices]

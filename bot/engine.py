@@ -4,9 +4,11 @@ Channels (console, Telegram, ...) turn their events into `Incoming` and show the
 """
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import answers, bidi
+from bot.booking_flow import BookingFlow
+from bot.buttons import LANGUAGE_MENU, MENU, NEW_MESSAGE, menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.detect import detect
@@ -30,8 +32,6 @@ _GREETINGS = frozenset(
 )
 
 # Actions carried by buttons. Short: Telegram allows 64 bytes of callback data.
-MENU = "menu"
-LANGUAGE_MENU = "langs"
 OFFICE_MENU = "offices"
 HOURS = "hours"
 LOCATION = "where"
@@ -41,8 +41,7 @@ OFFERS = "offers"
 ASK = "ask"
 TO_STAFF = "staff"
 CONTACT = "contact"
-# Suffix for buttons under an answer: their screen comes as a new message, so the answer stays readable.
-NEW_MESSAGE = ".new"
+BOOKING_PREFIXES = ("bk", "ap", "hv", "wt")
 
 
 @dataclass
@@ -53,13 +52,18 @@ class Engine:
     translators: dict[str, Translator]
     clock: Clock
     default_language: str = DEFAULT_LANGUAGE
+    reminder_hours: tuple[int, ...] = (24, 3)
+    booking: BookingFlow = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.booking = BookingFlow(self.store, self.content, self.clock, self.reminder_hours)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         person, is_new = await self._person(event)
         if event.kind == "command":
             replies = await self._command(person, event, is_new)
         elif event.kind == "action":
-            replies = await self._action(person, event.action)
+            replies = await self._action(person, event.action, event.meta.get("first_name"))
         elif event.kind == "unsupported":
             replies = [self._unsupported(person)]
         else:
@@ -115,6 +119,8 @@ class Engine:
             return [self._welcome(person, with_languages=is_new or person.language_source != "chosen")]
         if name == "menu":
             return [self._menu(person)]
+        if name in ("appointments", "book"):
+            return [dataclasses.replace(await self.booking.hub(person, self.tr(person)), replace=False)]
         if name in ("language", "lang"):
             if arg in LANGUAGES:
                 return await self._action(person, f"lang:{arg}")
@@ -134,13 +140,13 @@ class Engine:
             )
         ]
 
-    async def _action(self, person: Person, action: str) -> list[Reply]:
-        replies = await self._navigate(person, action.removesuffix(NEW_MESSAGE))
+    async def _action(self, person: Person, action: str, first_name: str | None = None) -> list[Reply]:
+        replies = await self._navigate(person, action.removesuffix(NEW_MESSAGE), first_name)
         if action.endswith(NEW_MESSAGE):
             return [dataclasses.replace(r, replace=False) for r in replies]
         return replies
 
-    async def _navigate(self, person: Person, action: str) -> list[Reply]:
+    async def _navigate(self, person: Person, action: str, first_name: str | None = None) -> list[Reply]:
         tr = self.tr(person)
         name, _, arg = action.partition(":")
         if name == MENU:
@@ -176,11 +182,9 @@ class Engine:
         if name == "faq" and arg in self.content.faq_ids:
             return [self._faq(person, arg)]
         if name == APPOINTMENTS:
-            text = tr.gettext(
-                "Booking an appointment here in the chat is coming soon. Until then you can come without an"
-                " appointment during opening hours, or call the office to get one."
-            )
-            return [self._with_contacts(person, text)]
+            return [await self.booking.hub(person, tr)]
+        if name in BOOKING_PREFIXES:
+            return await self.booking.handle(person, tr, action, first_name)
         if name == EVENTS:
             entry, _lang = self.content.faq_text("events", person.language)
             text = tr.gettext("The list of events here in the chat is coming soon.") + "\n\n" + entry.answer.strip()
@@ -248,12 +252,7 @@ class Engine:
         return Reply("\n\n".join([text, *blocks]), person.language, self._menu_row(tr))
 
     def _menu_row(self, tr: Translator) -> tuple[tuple[Button, ...], ...]:
-        return (
-            (
-                Button("🏠 " + tr.gettext("Menu"), MENU + NEW_MESSAGE),
-                Button("🌐 " + LANGUAGE_WORD_ALL, LANGUAGE_MENU + NEW_MESSAGE),
-            ),
-        )
+        return menu_row(tr)
 
     def _menu(self, person: Person, replace: bool = False, intro: str = "") -> Reply:
         tr = self.tr(person)

@@ -75,6 +75,10 @@ class Translator:
     def weekday(self, value: date) -> str:
         return format_date(value, "EEEE", locale=self.lang)
 
+    def date_short(self, value: date) -> str:
+        """Day and month, e.g. "26. Nov."."""
+        return format_skeleton("MMMd", value, locale=self.lang)
+
     def day(self, value: date) -> str:
         """Weekday and date, e.g. "Dienstag, 24. November"."""
         return format_skeleton("MMMMEEEEd", value, locale=self.lang)

@@ -28,11 +28,28 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str  # plain text; the channel escapes and formats it
     lang: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False  # the answer to a button press: channels that can edit the menu do so
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message the bot sends by itself: to a person (their channel and id), or to the staff group."""
+
+    reply: Reply
+    channel: str | None = None  # None: the staff group
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Type a question, a number to press a button, /menu, /language, /help, or /quit.
 
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 from bot import bidi
@@ -14,8 +16,20 @@ from bot.models import Button, Incoming, Reply
 CHANNEL = "console"
 
 
-def render(reply: Reply, numbered: list[Button]) -> str:
+def save_attachments(reply: Reply, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for attachment in reply.attachments:
+        path = folder / Path(attachment.filename).name
+        path.write_bytes(attachment.data)
+        paths.append(path)
+    return paths
+
+
+def render(reply: Reply, numbered: list[Button], folder: Path | None = None) -> str:
     lines = [reply.text]
+    if folder is not None:
+        lines += [f"📎 {path}" for path in save_attachments(reply, folder)]
     for row in reply.buttons:
         cells = []
         for button in row:
@@ -28,7 +42,8 @@ def render(reply: Reply, numbered: list[Button]) -> str:
 def parse(line: str, buttons: list[Button], user_id: str, lang_hint: str | None) -> Incoming | None:
     text = line.strip()
     if text.isdigit() and 1 <= int(text) <= len(buttons):
-        return Incoming(CHANNEL, user_id, "action", action=buttons[int(text) - 1].action, lang_hint=lang_hint)
+        action = buttons[int(text) - 1].action
+        return Incoming(CHANNEL, user_id, "action", action=action, lang_hint=lang_hint, meta={"first_name": "Console"})
     if text.startswith("/") and len(text) > 1:
         name, _, arg = text[1:].partition(" ")
         return Incoming(CHANNEL, user_id, "command", text=arg, action=name.lower(), lang_hint=lang_hint)
@@ -46,16 +61,18 @@ async def run_console(
     stdout: TextIO | None = None,
     user_id: str = "local",
     show_marks: bool = False,
+    files: Path | None = None,
 ) -> None:
     """Play the conversation until /quit or end of input. `show_marks` keeps the invisible bidi marks."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    files = files or Path(tempfile.gettempdir()) / "willkommen-files"
     buttons: list[Button] = []
 
     def show(replies: list[Reply]) -> None:
         buttons.clear()
         for reply in replies:
-            text = render(reply, buttons)
+            text = render(reply, buttons, files)
             stdout.write((text if show_marks else bidi.strip_isolates(text)) + "\n\n")
         stdout.write("> ")
         stdout.flush()

@@ -1,6 +1,13 @@
-"""The SQLite store (one file, aiosqlite). Every statement is parameterised."""
+"""The SQLite store (one file, aiosqlite). Every statement is parameterised.
 
-from datetime import datetime
+All writes go through one lock: the connection is shared by every coroutine, and a statement of one
+coroutine must never land inside another's open transaction.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -10,9 +17,10 @@ from storage.migrate import migrate
 
 
 def _ts(moment: datetime) -> str:
+    # Always UTC: the stored strings are compared in SQL, which only works with one offset.
     if moment.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return moment.isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def _person(row: aiosqlite.Row) -> Person:
@@ -32,6 +40,26 @@ class SqliteStore:
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path
+        self._lock = asyncio.Lock()
+
+    async def _write(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor:
+        async with self._lock:
+            return await self._db.execute(sql, params)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    async def _rows(self, sql: str, params: tuple = ()) -> list[dict]:
+        async with self._db.execute(sql, params) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
 
     @classmethod
     async def open(cls, path: str | Path) -> "SqliteStore":
@@ -53,11 +81,16 @@ class SqliteStore:
             row = await cursor.fetchone()
         return _person(row) if row else None
 
+    async def person_by_id(self, person_id: int) -> Person | None:
+        async with self._db.execute("SELECT * FROM people WHERE id = ?", (person_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _person(row) if row else None
+
     async def create_person(
         self, channel: str, user_id: str, language: str, source: LanguageSource, now: datetime
     ) -> Person:
         # INSERT OR IGNORE: two first messages of the same person at once must not create two people.
-        await self._db.execute(
+        await self._write(
             "INSERT OR IGNORE INTO people (channel, user_id, language, language_source, created_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (channel, user_id, language, source, _ts(now), _ts(now)),
@@ -67,15 +100,15 @@ class SqliteStore:
         return person
 
     async def set_language(self, person_id: int, language: str, source: LanguageSource) -> None:
-        await self._db.execute(
+        await self._write(
             "UPDATE people SET language = ?, language_source = ? WHERE id = ?", (language, source, person_id)
         )
 
     async def set_office(self, person_id: int, office_id: str | None) -> None:
-        await self._db.execute("UPDATE people SET office_id = ? WHERE id = ?", (office_id, person_id))
+        await self._write("UPDATE people SET office_id = ? WHERE id = ?", (office_id, person_id))
 
     async def touch(self, person_id: int, now: datetime) -> None:
-        await self._db.execute("UPDATE people SET last_seen_at = ? WHERE id = ?", (_ts(now), person_id))
+        await self._write("UPDATE people SET last_seen_at = ? WHERE id = ?", (_ts(now), person_id))
 
     async def add_unresolved(
         self,
@@ -86,12 +119,12 @@ class SqliteStore:
         reason: str,
         now: datetime,
     ) -> int:
-        async with self._db.execute(
+        cursor = await self._write(
             "INSERT INTO unresolved_questions (person_id, text, language, office_id, reason, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (person_id, text, language, office_id, reason, _ts(now)),
-        ) as cursor:
-            return int(cursor.lastrowid or 0)
+        )
+        return int(cursor.lastrowid or 0)
 
     async def list_unresolved(self, limit: int = 100) -> list[dict[str, object]]:
         async with self._db.execute(
@@ -103,18 +136,18 @@ class SqliteStore:
 
     async def claim_update(self, channel: str, update_id: int, payload: str, boot_id: str, now: datetime) -> bool:
         """Claim an update for handling. False: it was handled already, or is being handled by this run."""
-        async with self._db.execute(
+        cursor = await self._write(
             "INSERT INTO inbox (channel, update_id, state, payload, boot_id, received_at)"
             " VALUES (?, ?, 'processing', ?, ?, ?)"
             " ON CONFLICT (channel, update_id) DO UPDATE SET boot_id = excluded.boot_id,"
             " received_at = excluded.received_at"
             " WHERE inbox.state = 'processing' AND inbox.boot_id != excluded.boot_id",
             (channel, update_id, payload, boot_id, _ts(now)),
-        ) as cursor:
-            return cursor.rowcount > 0
+        )
+        return cursor.rowcount > 0
 
     async def finish_update(self, channel: str, update_id: int, ok: bool, now: datetime) -> None:
-        await self._db.execute(
+        await self._write(
             "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE channel = ? AND update_id = ?",
             ("done" if ok else "failed", _ts(now), channel, update_id),
         )
@@ -129,7 +162,215 @@ class SqliteStore:
             return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
 
     async def prune_updates(self, before: datetime) -> int:
-        async with self._db.execute(
-            "DELETE FROM inbox WHERE state != 'processing' AND received_at < ?", (_ts(before),)
-        ) as cursor:
-            return cursor.rowcount
+        cursor = await self._write("DELETE FROM inbox WHERE state != 'processing' AND received_at < ?", (_ts(before),))
+        return cursor.rowcount
+
+    # -- appointments ------------------------------------------------------------------------------------------
+
+    async def book(
+        self,
+        person_id: int,
+        office_id: str,
+        slot: datetime,
+        minutes: int,
+        capacity: int,
+        blocked: bool,
+        topic: str | None,
+        interpreter: str | None,
+        first_name: str | None,
+        now: datetime,
+        max_future: int,
+        replacing: int | None = None,
+    ) -> int | None:
+        """Book the slot if it still has room and the person may hold another appointment; None if not.
+
+        One INSERT ... SELECT decides and writes at once, so people pressing the last free slot together
+        can never get more bookings than the capacity. `replacing` moves an appointment: the old one is
+        cancelled in the same transaction, and does not count against the person's limit.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO appointments (person_id, office_id, kind, slot, minutes, topic, interpreter,"
+                " first_name, status, created_at, changed_at)"
+                " SELECT ?, ?, 'drop_in', ?, ?, ?, ?, ?, 'booked', ?, ?"
+                " WHERE ? = 0"
+                " AND (SELECT COUNT(*) FROM appointments WHERE office_id = ? AND slot = ?"
+                "      AND status IN ('booked', 'attended', 'missed')) < ?"
+                " AND (SELECT COUNT(*) FROM appointments WHERE person_id = ? AND status = 'booked'"
+                "      AND kind = 'drop_in' AND slot > ? AND id IS NOT ?) < ?",
+                (
+                    person_id,
+                    office_id,
+                    _ts(slot),
+                    minutes,
+                    topic,
+                    interpreter,
+                    first_name,
+                    _ts(now),
+                    _ts(now),
+                    int(blocked),
+                    office_id,
+                    _ts(slot),
+                    capacity,
+                    person_id,
+                    _ts(now),
+                    replacing,
+                    max_future,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return None
+            new_id = int(cursor.lastrowid or 0)
+            if replacing is not None:
+                moved = await db.execute(
+                    "UPDATE appointments SET status = 'cancelled', changed_at = ?"
+                    " WHERE id = ? AND person_id = ? AND status = 'booked'",
+                    (_ts(now), replacing, person_id),
+                )
+                if moved.rowcount == 0:
+                    raise LookupError("the appointment to move is gone")
+            return new_id
+
+    async def slot_counts(self, office_id: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        rows = await self._rows(
+            "SELECT slot, COUNT(*) AS n FROM appointments WHERE office_id = ? AND slot >= ? AND slot < ?"
+            " AND status IN ('booked', 'attended', 'missed') GROUP BY slot",
+            (office_id, _ts(start), _ts(end)),
+        )
+        return {datetime.fromisoformat(r["slot"]): int(r["n"]) for r in rows}
+
+    async def appointment(self, appointment_id: int) -> dict | None:
+        rows = await self._rows(
+            "SELECT a.*, p.channel, p.user_id, p.language FROM appointments a JOIN people p ON p.id = a.person_id"
+            " WHERE a.id = ?",
+            (appointment_id,),
+        )
+        return rows[0] if rows else None
+
+    async def future_appointments(self, person_id: int, now: datetime) -> list[dict]:
+        return await self._rows(
+            "SELECT * FROM appointments WHERE person_id = ? AND ((status = 'booked' AND slot > ?)"
+            " OR status = 'requested') ORDER BY slot IS NULL, slot",
+            (person_id, _ts(now)),
+        )
+
+    async def appointments_between(self, office_id: str | None, start: datetime, end: datetime) -> list[dict]:
+        return await self._rows(
+            "SELECT a.*, p.language, p.channel, p.user_id FROM appointments a JOIN people p ON p.id = a.person_id"
+            " WHERE (? IS NULL OR a.office_id = ?) AND a.slot >= ? AND a.slot < ?"
+            " AND a.status IN ('booked', 'attended', 'missed') ORDER BY a.slot, a.id",
+            (office_id, office_id, _ts(start), _ts(end)),
+        )
+
+    async def cancel_appointment(self, appointment_id: int, person_id: int | None, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE appointments SET status = 'cancelled', changed_at = ?"
+            " WHERE id = ? AND (? IS NULL OR person_id = ?) AND status IN ('booked', 'requested')",
+            (_ts(now), appointment_id, person_id, person_id),
+        )
+        return cursor.rowcount > 0
+
+    async def set_appointment_status(self, appointment_id: int, status: str, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE appointments SET status = ?, changed_at = ? WHERE id = ? AND status IN ('booked', 'attended', 'missed')",
+            (status, _ts(now), appointment_id),
+        )
+        return cursor.rowcount > 0
+
+    async def request_home_visit(self, person_id: int, office_id: str, first_name: str | None, now: datetime) -> int:
+        existing = await self._rows(
+            "SELECT id FROM appointments WHERE person_id = ? AND kind = 'home_visit' AND status = 'requested'",
+            (person_id,),
+        )
+        if existing:
+            return int(existing[0]["id"])
+        cursor = await self._write(
+            "INSERT INTO appointments (person_id, office_id, kind, first_name, status, created_at, changed_at)"
+            " VALUES (?, ?, 'home_visit', ?, 'requested', ?, ?)",
+            (person_id, office_id, first_name, _ts(now), _ts(now)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def confirm_home_visit(self, appointment_id: int, slot: datetime, minutes: int, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE appointments SET status = 'booked', slot = ?, minutes = ?, changed_at = ?"
+            " WHERE id = ? AND kind = 'home_visit' AND status IN ('requested', 'booked')",
+            (_ts(slot), minutes, _ts(now), appointment_id),
+        )
+        return cursor.rowcount > 0
+
+    # -- blocked slots and waiting lists ---------------------------------------------------------------------
+
+    async def block(self, office_id: str, day: str, start_time: str | None, now: datetime) -> bool:
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO blocked_slots (office_id, day, start_time, created_at) VALUES (?, ?, ?, ?)",
+            (office_id, day, start_time, _ts(now)),
+        )
+        return cursor.rowcount > 0
+
+    async def unblock(self, office_id: str, day: str, start_time: str | None) -> bool:
+        cursor = await self._write(
+            "DELETE FROM blocked_slots WHERE office_id = ? AND day = ? AND start_time IS ?",
+            (office_id, day, start_time),
+        )
+        return cursor.rowcount > 0
+
+    async def blocks(self, office_id: str, first_day: str, last_day: str) -> set[tuple[str, str | None]]:
+        rows = await self._rows(
+            "SELECT day, start_time FROM blocked_slots WHERE office_id = ? AND day >= ? AND day <= ?",
+            (office_id, first_day, last_day),
+        )
+        return {(r["day"], r["start_time"]) for r in rows}
+
+    async def watch_day(self, person_id: int, office_id: str, day: str, now: datetime) -> bool:
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO slot_watches (person_id, office_id, day, created_at) VALUES (?, ?, ?, ?)",
+            (person_id, office_id, day, _ts(now)),
+        )
+        return cursor.rowcount > 0
+
+    async def take_watcher(self, office_id: str, day: str, now: datetime) -> int | None:
+        """The person waiting longest for this day, marked as told (each is told once)."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT id, person_id FROM slot_watches WHERE office_id = ? AND day = ? AND notified_at IS NULL"
+                " ORDER BY created_at, id LIMIT 1",
+                (office_id, day),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute("UPDATE slot_watches SET notified_at = ? WHERE id = ?", (_ts(now), row["id"]))
+            return int(row["person_id"])
+
+    # -- outbox ------------------------------------------------------------------------------------------------
+
+    async def enqueue(
+        self, key: str, kind: str, person_id: int | None, ref: str | None, due: datetime, now: datetime
+    ) -> bool:
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO outbox (key, kind, person_id, ref, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (key, kind, person_id, ref, _ts(due), _ts(now)),
+        )
+        return cursor.rowcount > 0
+
+    async def claim_due(self, now: datetime, boot_id: str, limit: int = 50) -> list[dict]:
+        """Due messages, marked as being sent by this run (a crashed run's are taken over)."""
+        async with self._lock:
+            return await self._rows(
+                "UPDATE outbox SET state = 'sending', boot_id = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT id FROM outbox WHERE due_at <= ? AND"
+                " (state = 'pending' OR (state = 'sending' AND boot_id != ?)) ORDER BY due_at, id LIMIT ?)"
+                " RETURNING *",
+                (boot_id, _ts(now), boot_id, limit),
+            )
+
+    async def finish_outbox(self, outbox_id: int, state: str, now: datetime) -> None:
+        await self._write("UPDATE outbox SET state = ?, sent_at = ? WHERE id = ?", (state, _ts(now), outbox_id))
+
+    async def release_outbox(self, outbox_id: int) -> None:
+        """Put a message back to be tried again later (sending failed for now)."""
+        await self._write("UPDATE outbox SET state = 'pending' WHERE id = ?", (outbox_id,))
+
+    async def outbox_rows(self) -> list[dict]:
+        return await self._rows("SELECT * FROM outbox ORDER BY id")

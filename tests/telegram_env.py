@@ -48,12 +48,13 @@ async def running_bot(
     settings = settings_for(fake, db, **env)
     app = await build_app(settings, clock)
     bot = make_bot(settings, request_timeout=3)
-    channel = TelegramChannel(settings, app, bot, clock)
+    channel = TelegramChannel(settings, app, bot, clock, tick_seconds=0.2)
     stop = asyncio.Event()
     try:
         await channel.start()
         run = channel.run_webhook(stop) if webhook else channel.run_polling(stop, polling_timeout=1)
         task = asyncio.create_task(run)
+        scheduler = asyncio.create_task(channel.run_scheduler(stop))
         running = RunningBot(channel, stop, task)
         if webhook:
             await fake.wait_for(lambda: fake.webhook is not None)
@@ -62,5 +63,6 @@ async def running_bot(
         stop.set()
         if "task" in locals():
             await asyncio.wait_for(task, 30)
+            await asyncio.wait_for(scheduler, 30)
         await bot.session.close()
         await app.close()

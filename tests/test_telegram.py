@@ -131,7 +131,9 @@ async def test_the_bot_leaves_groups_that_are_not_the_staff_group(fake, tmp_path
         await fake.wait_for(lambda: len(fake.calls_to("leaveChat")) == 2)
         await asyncio.sleep(0.3)
     assert fake.left_chats == {other["id"], another["id"]}
-    assert not fake.calls_to("sendMessage")  # group messages are not answered
+    # Group messages are not answered; the staff group gets only its morning agenda.
+    assert [m["text"].split("\n")[0] for m in fake.messages_to(staff["id"])] == ["📋 Agenda for Di., 24. November"]
+    assert fake.messages_to(other["id"]) == fake.messages_to(another["id"]) == []
 
 
 async def test_a_duplicate_update_is_handled_once(fake, tmp_path: Path, clock):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -24,7 +25,9 @@ from bot.clock import Clock
 from bot.commands import user_commands
 from bot.config import Settings
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
-from handlers.telegram import groups, private
+from bot.models import Outgoing
+from bot.scheduler import Scheduler, Undeliverable
+from handlers.telegram import groups, private, staff
 from handlers.telegram.delivery import deliver
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
 
@@ -47,15 +50,45 @@ class TelegramChannel:
     clock: Clock
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     in_flight: InFlight = field(default_factory=InFlight)
+    tick_seconds: float = 5.0
     dispatcher: Dispatcher = field(init=False)
+    scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
-        dp = Dispatcher(engine=self.app.engine, staff_chat_id=self.settings.staff_chat_id)
+        dp = Dispatcher(engine=self.app.engine, staff=self.app.staff, staff_chat_id=self.settings.staff_chat_id)
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(OncePerUpdate(self.app.store, self.clock, self.channel, self.boot_id))
-        dp.include_routers(private.make_router(), groups.make_router())
+        # The staff router comes before the groups router, which leaves every other group.
+        dp.include_routers(private.make_router(), staff.make_router(self.settings.staff_chat_id), groups.make_router())
         dp.errors.register(self._on_error)
         self.dispatcher = dp
+        self.scheduler = Scheduler(self.app.store, self.app.notices, self.clock, self.boot_id)
+
+    async def send(self, message: Outgoing) -> None:
+        """Deliver a message the bot sends by itself (from the outbox)."""
+        if message.channel is None:
+            if self.settings.staff_chat_id is None:
+                raise Undeliverable("STAFF_CHAT_ID is not set")
+            await deliver(self.bot, self.settings.staff_chat_id, [message.reply])
+        elif message.channel == private.CHANNEL and message.user_id:
+            try:
+                await deliver(self.bot, int(message.user_id), [message.reply])
+            except TelegramForbiddenError:
+                raise Undeliverable("the person blocked the bot") from None
+        else:
+            raise Undeliverable(f"channel {message.channel}")
+
+    async def run_scheduler(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.scheduler.run_once(self.send)
+            except Exception as exc:
+                log.error("scheduler tick failed: %s", type(exc).__name__)
+            try:
+                async with asyncio.timeout(self.tick_seconds):
+                    await stop.wait()
+            except TimeoutError:
+                pass
 
     @property
     def channel(self) -> str:
@@ -166,10 +199,13 @@ async def run(settings: Settings, clock: Clock | None = None, stop: asyncio.Even
     try:
         channel = TelegramChannel(settings, app, bot, clock)
         await channel.start()
+        scheduler = asyncio.create_task(channel.run_scheduler(stop))
         if settings.webhook_url:
             await channel.run_webhook(stop)
         else:
             await channel.run_polling(stop)
+        stop.set()
+        await scheduler
     finally:
         await bot.session.close()
         await app.close()

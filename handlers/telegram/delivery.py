@@ -3,7 +3,7 @@
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import LinkPreviewOptions
+from aiogram.types import BufferedInputFile, LinkPreviewOptions
 
 from bot.models import Reply
 from handlers.telegram.render import as_html, keyboard, split_text
@@ -28,20 +28,28 @@ async def _try_edit(bot: Bot, chat_id: int, message_id: int, text: str, reply: R
 
 
 async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
+    """Show the replies; raises TelegramForbiddenError when the person blocked the bot."""
     for index, reply in enumerate(replies):
         chunks = split_text(reply.text, reply.lang)
-        if index == 0 and reply.replace and edit_message_id is not None and len(chunks) == 1:
+        if index == 0 and reply.replace and edit_message_id is not None and len(chunks) == 1 and not reply.attachments:
             if await _try_edit(bot, chat_id, edit_message_id, chunks[0], reply):
                 continue
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1
-            try:
-                await bot.send_message(
-                    chat_id=chat_id,
-                    text=as_html(chunk),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(reply) if last else None,
-                    link_preview_options=_NO_PREVIEW,
-                )
-            except TelegramForbiddenError:
-                return  # the person blocked the bot: nothing more can reach them
+            await bot.send_message(
+                chat_id=chat_id,
+                text=as_html(chunk),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply) if last else None,
+                link_preview_options=_NO_PREVIEW,
+            )
+        for attachment in reply.attachments:
+            await bot.send_document(chat_id=chat_id, document=BufferedInputFile(attachment.data, attachment.filename))
+
+
+async def answer(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
+    """Answer a person who just wrote: if they blocked the bot meanwhile, there is nobody to tell."""
+    try:
+        await deliver(bot, chat_id, replies, edit_message_id)
+    except TelegramForbiddenError:
+        return

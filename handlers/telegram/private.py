@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.engine import Engine
 from bot.models import Incoming
-from handlers.telegram.delivery import deliver
+from handlers.telegram.delivery import answer
 
 CHANNEL = "telegram"
 COMMANDS = ("menu", "language", "lang", "help", "privacy", "office")
@@ -17,32 +17,33 @@ COMMANDS = ("menu", "language", "lang", "help", "privacy", "office")
 def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:
     user = message.from_user
     assert user is not None
-    return Incoming(CHANNEL, str(user.id), kind, text=text, action=action, lang_hint=user.language_code)  # type: ignore[arg-type]
+    meta = {"first_name": user.first_name}
+    return Incoming(CHANNEL, str(user.id), kind, text=text, action=action, lang_hint=user.language_code, meta=meta)  # type: ignore[arg-type]
 
 
 async def start(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
     event = _incoming(message, "command", text=command.args or "", action="start")
-    await deliver(bot, message.chat.id, await engine.handle(event))
+    await answer(bot, message.chat.id, await engine.handle(event))
 
 
 async def known_command(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
     event = _incoming(message, "command", text=command.args or "", action=command.command.lower())
-    await deliver(bot, message.chat.id, await engine.handle(event))
+    await answer(bot, message.chat.id, await engine.handle(event))
 
 
 async def unknown_command(message: Message, engine: Engine, bot: Bot) -> None:
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
-    await deliver(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
+    await answer(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
 
 
 async def text(message: Message, engine: Engine, bot: Bot) -> None:
-    await deliver(bot, message.chat.id, await engine.handle(_incoming(message, "text", text=message.text or "")))
+    await answer(bot, message.chat.id, await engine.handle(_incoming(message, "text", text=message.text or "")))
 
 
 async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
     # Stickers, photos, voice, locations ...: not usable yet, but never met with silence.
     event = _incoming(message, "unsupported", text=str(message.content_type))
-    await deliver(bot, message.chat.id, await engine.handle(event))
+    await answer(bot, message.chat.id, await engine.handle(event))
 
 
 async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
@@ -58,10 +59,11 @@ async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
         "action",
         action=callback.data or "",
         lang_hint=callback.from_user.language_code,
+        meta={"first_name": callback.from_user.first_name},
     )
     # An old message (Telegram says "inaccessible") cannot be edited: the reply comes as a new message.
     editable = isinstance(message, Message) and message.date.timestamp() > 0
-    await deliver(bot, message.chat.id, await engine.handle(event), message.message_id if editable else None)
+    await answer(bot, message.chat.id, await engine.handle(event), message.message_id if editable else None)
 
 
 def make_router() -> Router:

@@ -119,6 +119,7 @@ class FakeTelegram:
         self._delays: list[list[Any]] = []
         self.in_progress: dict[str, int] = {}
         self._closing = False
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.arrived: list[str] = []  # method names as requests arrive (calls are recorded when answered)
 
     # -- running ----------------------------------------------------------------------------------------------
@@ -430,6 +431,33 @@ class FakeTelegram:
         }
         if markup:
             message["reply_markup"] = markup
+        self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        document = params.get("document")
+        if not hasattr(document, "file"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        data = document.file.read()
+        if not data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(data) > 50 * 1024 * 1024:
+            raise ApiError(400, "Bad Request: file is too big")
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = (document.filename, data)
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._me(),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": document.filename,
+                "file_size": len(data),
+            },
+        }
         self._messages[(chat["id"], message["message_id"])] = message
         return message
 

@@ -1,0 +1,137 @@
+"""Messages the bot sends by itself, rendered when they are due (so they speak the person's language of
+that moment, and a reminder for a cancelled appointment is not sent at all)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot import bidi, booking
+from bot.booking_flow import interpreter_label, topic_label
+from bot.buttons import menu_row
+from bot.clock import Clock
+from bot.content import Content
+from bot.i18n import Translator
+from bot.models import Button, Outgoing, Reply
+from bot.staff import StaffDesk
+from storage import Store
+
+
+@dataclass
+class Notices:
+    store: Store
+    content: Content
+    clock: Clock
+    translators: dict[str, Translator]
+    staff: StaffDesk
+    agenda_time: tuple[int, int] = (7, 30)
+
+    async def schedule_agendas(self) -> None:
+        """Queue each day's morning agenda for the staff group (once per day, however often this runs)."""
+        now = self.clock.now()
+        today = now.astimezone(self.content.timezone).date()
+        for day in (today, today + timedelta(days=1)):
+            due = datetime(day.year, day.month, day.day, *self.agenda_time, tzinfo=self.content.timezone)
+            if day == today and now - due > timedelta(hours=6):
+                continue  # started late in the day: today's agenda is on demand (/agenda) only
+            await self.store.enqueue(f"agenda:{day.isoformat()}", "agenda", None, day.isoformat(), due, now)
+
+    async def render(self, row: dict) -> list[Outgoing]:
+        kind = row["kind"]
+        if kind == "agenda":
+            day = date.fromisoformat(row["ref"])
+            return [Outgoing(await self.staff.agenda(day))]
+        if kind in ("staff_booked", "staff_cancelled", "home_visit_request"):
+            return await self._staff_notice(kind, int(row["ref"]))
+        person = await self.store.person_by_id(row["person_id"]) if row["person_id"] else None
+        if person is None:
+            return []
+        tr = self.translators[person.language]
+        reply: Reply | None = None
+        if kind == "reminder":
+            reply = await self._reminder(int(row["ref"]), tr)
+        elif kind == "slot_free":
+            reply = self._slot_free(row["ref"], tr)
+        elif kind == "home_visit_confirmed":
+            reply = await self._visit_confirmed(int(row["ref"]), tr)
+        if reply is None:
+            return []
+        return [
+            Outgoing(
+                Reply(bidi.for_language(reply.text, reply.lang), reply.lang, reply.buttons),
+                person.channel,
+                person.user_id,
+            )
+        ]
+
+    async def _reminder(self, appointment_id: int, tr: Translator) -> Reply | None:
+        item = await self.store.appointment(appointment_id)
+        if item is None or item["status"] != "booked" or item["slot"] is None:
+            return None  # cancelled (or deleted): no reminder
+        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        if start <= self.clock.now():
+            return None
+        office = self.content.offices.get(item["office_id"])
+        if office is None:
+            return None
+        lines = [
+            "⏰ " + tr.gettext("Reminder: you have an appointment."),
+            f"🏢 {office.name}",
+            "📍 " + office.address.one_line(),
+            "📅 " + tr.day(start.date()) + ", " + tr.time(start),
+            tr.gettext(
+                "Please bring: your ID or residence permit, and the letters or papers you have questions about."
+            ),
+        ]
+        rows = (
+            (
+                Button("✅ " + tr.gettext("I will come"), f"ap:ok:{appointment_id}"),
+                Button("❌ " + tr.gettext("Cancel appointment"), f"ap:x:{appointment_id}"),
+            ),
+            *menu_row(tr),
+        )
+        return Reply("\n".join(lines), tr.lang, rows)
+
+    def _slot_free(self, ref: str, tr: Translator) -> Reply | None:
+        office_id, _, day_key = ref.partition(":")
+        office = self.content.offices.get(office_id)
+        day = booking.parse_day_key(day_key)
+        if office is None or day is None:
+            return None
+        text = "🔔 " + tr.gettext(
+            "A time became free at {office} on {day}. Be quick: the first to book gets it."
+        ).format(office=office.name, day=tr.day(day))
+        rows = ((Button("📅 " + tr.gettext("Show free times"), f"bk:t:n:{office.id}:{day_key}.new"),), *menu_row(tr))
+        return Reply(text, tr.lang, rows)
+
+    async def _visit_confirmed(self, visit_id: int, tr: Translator) -> Reply | None:
+        item = await self.store.appointment(visit_id)
+        if item is None or item["status"] != "booked" or item["slot"] is None:
+            return None
+        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        text = "🏡 " + tr.gettext("Your home visit: {day}, {time}. Someone from the team will come to you.").format(
+            day=tr.day(start.date()), time=tr.time(start)
+        )
+        return Reply(text, tr.lang, menu_row(tr))
+
+    async def _staff_notice(self, kind: str, appointment_id: int) -> list[Outgoing]:
+        item = await self.store.appointment(appointment_id)
+        if item is None:
+            return []
+        tr = self.staff.tr
+        office = self.content.offices.get(item["office_id"])
+        name = item["first_name"] or tr.gettext("(no name)")
+        language = self.staff._language_name(item["language"])
+        where = office.name if office else item["office_id"]
+        if kind == "home_visit_request":
+            text = "🏡 " + tr.gettext(
+                "Home visit requested #{number}: {name} ({language}), {office}. Set a time: /visit {number} <date> <time>"
+            ).format(number=appointment_id, name=name, language=language, office=where)
+            return [Outgoing(Reply(text, tr.lang))]
+        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        details = f"{tr.time(start)} · {name} · {language} · {topic_label(tr, item['topic'] or '-')}"
+        if item["interpreter"]:
+            details += " · 🗣 " + interpreter_label(tr, item["interpreter"])
+        if kind == "staff_booked":
+            text = "🆕 " + tr.gettext("New appointment today at {office}: {details}")
+        else:
+            text = "🚫 " + tr.gettext("Cancelled for today at {office}: {details}")
+        return [Outgoing(Reply(text.format(office=where, details=details), tr.lang))]
