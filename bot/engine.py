@@ -4,6 +4,7 @@ Channels (console, Telegram, ...) turn their events into `Incoming` and show the
 """
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from bot import answers, bidi
@@ -210,6 +211,9 @@ class Engine:
         words = normalize(text).split()
         if words and all(w in _GREETINGS for w in words):
             return [self._welcome(person, with_languages=is_new)]
+        codes = re.findall(r"\b\d{5}\b", " ".join(words))
+        if codes and len(words) <= 6:
+            return [await self._postal_code(person, codes)]
         found = self.matcher.match(text, detect(text).lang or person.language)
         if found.faq_id is not None:
             return [self._faq(person, found.faq_id)]
@@ -234,6 +238,24 @@ class Engine:
             (Button("🏠 " + tr.gettext("Menu"), MENU + NEW_MESSAGE),),
         )
         return [Reply(unsure, person.language, buttons)]
+
+    async def _postal_code(self, person: Person, codes: list[str]) -> Reply:
+        """A Dortmund postal code is enough to find the person's office."""
+        tr = self.tr(person)
+        for code in codes:
+            office = self.content.office_for_postal_code(code)
+            if office is not None:
+                await self.store.set_office(person.id, office.id)
+                person = _with(person, office_id=office.id)
+                intro = tr.gettext("{code}: your office is {name} ({districts}).").format(
+                    code=code, name=office.name, districts=", ".join(office.districts[:4])
+                )
+                return self._menu(person, intro=intro)
+        intro = tr.gettext(
+            "The postal code {code} is not in the area of our offices. You can still choose an office."
+        ).format(code=codes[0])
+        office_menu = self._office_menu(person)
+        return Reply(intro + "\n\n" + office_menu.text, person.language, office_menu.buttons)
 
     # -- replies ---------------------------------------------------------------------------------------------
 
@@ -342,7 +364,7 @@ class Engine:
         return Reply(text, person.language, self._menu_row(tr))
 
     def _finish(self, reply: Reply) -> Reply:
-        return Reply(bidi.for_language(reply.text, reply.lang), reply.lang, reply.buttons, reply.replace)
+        return dataclasses.replace(reply, text=bidi.for_language(reply.text, reply.lang))
 
 
 def _with(person: Person, **changes: object) -> Person:
