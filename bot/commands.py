@@ -7,6 +7,7 @@ def user_commands(tr: Translator) -> list[tuple[str, str]]:
     return [
         ("start", tr.gettext("Start and choose your language")),
         ("menu", tr.gettext("Main menu")),
+        ("appointments", tr.gettext("My appointments")),
         ("language", tr.gettext("Choose your language")),
         ("office", tr.gettext("Choose your office")),
         ("privacy", tr.gettext("What we store about you")),

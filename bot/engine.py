@@ -346,6 +346,7 @@ class Engine:
         return tr.gettext(
             "Write your question, or use these commands:\n"
             "/menu – the main menu\n"
+            "/appointments – book or change an appointment\n"
             "/language – choose your language\n"
             "/office – choose your office\n"
             "/privacy – what we store about you\n"

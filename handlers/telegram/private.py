@@ -11,7 +11,7 @@ from bot.models import Incoming
 from handlers.telegram.delivery import answer
 
 CHANNEL = "telegram"
-COMMANDS = ("menu", "language", "lang", "help", "privacy", "office")
+COMMANDS = ("menu", "appointments", "book", "language", "lang", "help", "privacy", "office")
 
 
 def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:

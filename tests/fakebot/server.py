@@ -437,6 +437,8 @@ class FakeTelegram:
     async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
         document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            document = params.get(document.removeprefix("attach://"))
         if not hasattr(document, "file"):
             raise ApiError(400, "Bad Request: there is no document in the request")
         data = document.file.read()
