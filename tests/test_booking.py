@@ -124,6 +124,8 @@ async def test_cancel_asks_first_then_frees_the_slot(engine, store, clock):
     assert "cancelled" in done.text
     person = await store.get_person(CH, "u6")
     assert await store.future_appointments(person.id, clock.now()) == []
+    kinds = [r["kind"] for r in await store.outbox_rows()]
+    assert "staff_booked" in kinds and "staff_cancelled" in kinds  # it was for today: staff are told
 
 
 async def test_move_to_another_slot_keeps_topic_and_interpreter(engine, store, clock):
