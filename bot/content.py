@@ -158,7 +158,8 @@ SampleField = Literal["address", "coordinates", "phone", "email", "hours", "clos
 
 
 class Office(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
+    # At most 20 characters: office ids travel in button data, which Telegram limits to 64 bytes.
+    id: str = Field(pattern=ID_PATTERN, max_length=20)
     name: str = Field(min_length=3)
     partner: str = Field(min_length=2)
     districts: list[str] = Field(min_length=1)

@@ -95,7 +95,7 @@ async def test_confirmation_queues_reminders_and_tells_staff_about_today(engine,
 
 
 async def test_at_most_two_future_appointments(engine):
-    await start(engine, "u4")
+    await start(engine, "u4", "en")
     await book(engine, "u4", time_index=0)
     await book(engine, "u4", time_index=1)
     [hub] = await engine.handle(press("u4", "appts"))

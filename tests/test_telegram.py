@@ -132,7 +132,7 @@ async def test_the_bot_leaves_groups_that_are_not_the_staff_group(fake, tmp_path
         await asyncio.sleep(0.3)
     assert fake.left_chats == {other["id"], another["id"]}
     # Group messages are not answered; the staff group gets only its morning agenda.
-    assert [m["text"].split("\n")[0] for m in fake.messages_to(staff["id"])] == ["📋 Agenda for Di., 24. November"]
+    assert [m["text"].split("\n")[0] for m in fake.messages_to(staff["id"])] == ["📋 Termine am Di., 24. November"]
     assert fake.messages_to(other["id"]) == fake.messages_to(another["id"]) == []
 
 
