@@ -43,6 +43,7 @@ async def build_app(
         clock=clock,
         default_language=settings.default_language,
         reminder_hours=settings.reminder_hours,
+        staff_language=settings.staff_language,
     )
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
     notices = Notices(store, content, clock, translators, staff, settings.agenda_time)

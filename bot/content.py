@@ -171,6 +171,8 @@ class Office(_Strict):
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Range]]
     closures: list[Closure] = Field(default_factory=list)
     appointments: Appointments = Field(default_factory=Appointments)
+    # Tickets of this office's people go to this group instead of STAFF_CHAT_ID (a supergroup with topics).
+    staff_chat_id: int | None = Field(None, lt=0)
     sample_values: list[SampleField] = Field(default_factory=list)
 
     def ranges_on(self, weekday: int) -> list[TimeRange]:

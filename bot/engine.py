@@ -16,8 +16,9 @@ from bot.detect import detect
 from bot.i18n import Translator
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES, from_hint
 from bot.matcher import Matcher
-from bot.models import Button, Incoming, Person, Reply
+from bot.models import Button, Incoming, Person, Reply, Routed
 from bot.normalize import normalize
+from bot.tickets import TicketDesk
 from storage import Store
 
 MAX_QUESTION_CHARS = 2000  # longer texts are cut before they are stored
@@ -54,13 +55,59 @@ class Engine:
     clock: Clock
     default_language: str = DEFAULT_LANGUAGE
     reminder_hours: tuple[int, ...] = (24, 3)
+    staff_language: str = "de"
     booking: BookingFlow = field(init=False)
+    tickets: TicketDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.booking = BookingFlow(self.store, self.content, self.clock, self.reminder_hours)
+        self.tickets = TicketDesk(
+            self.store, self.content, self.clock, self.translators, self.translators[self.staff_language]
+        )
+
+    async def route(self, event: Incoming) -> Routed:
+        """Like `handle`, but a person writing to staff gets their message relayed into their ticket."""
+        if event.kind not in ("text", "unsupported"):
+            return Routed(await self.handle(event))
+        person = await self.store.get_person(event.channel, event.user_id)
+        if person is None or person.banned or not person.staff_mode:
+            return Routed(await self.handle(event))
+        now = self.clock.now()
+        await self.store.touch(person.id, now)
+        text = event.text if event.kind == "text" else ""
+        replies: list[Reply] = []
+        if text and self.matcher.match(text, detect(text).lang or person.language).faq_id == "emergency":
+            # Help first, at once; then the team sees the message marked urgent.
+            replies.append(self._faq(person, "emergency"))
+        ticket, new = await self.tickets.open(person, text or None)
+        if replies:
+            await self.store.mark_urgent(ticket["id"])
+            await self.store.add_relay(
+                ticket["id"],
+                "in",
+                "text",
+                now,
+                text="🆘 "
+                + self.tickets.staff_tr.gettext(
+                    "URGENT: the next message looks like an emergency. The person got the emergency numbers."
+                ),
+            )
+            await self.store.enqueue(
+                f"staff_urgent:{ticket['id']}:{now.isoformat()}", "staff_urgent", None, str(ticket["id"]), now, now
+            )
+        if new or replies:
+            replies.append(self.tickets.acknowledgement(person, new))
+        return Routed([self._finish(r) for r in replies], ticket["id"])
 
     async def handle(self, event: Incoming) -> list[Reply]:
         person, is_new = await self._person(event)
+        if person.banned:
+            if person.ban_told:
+                return []  # told once; from now on a deliberate silence
+            await self.store.mark_ban_told(person.id)
+            tr = self.tr(person)
+            text = tr.gettext("The team has stopped this conversation. In an emergency call 112 or 110.")
+            return [self._finish(Reply(text, person.language))]
         if event.kind == "command":
             replies = await self._command(person, event, is_new)
         elif event.kind == "action":
@@ -70,6 +117,15 @@ class Engine:
         else:
             replies = await self._text(person, event.text, is_new)
         return [self._finish(r) for r in replies]
+
+    async def file_too_big(self, channel: str, user_id: str) -> Reply:
+        person = await self.store.get_person(channel, user_id)
+        lang = person.language if person else self.default_language
+        tr = self.translators[lang]
+        text = tr.gettext(
+            "This file is too big to pass on (more than 50 MB). Please send a photo of the page or a smaller file."
+        )
+        return self._finish(Reply(text, lang))
 
     async def apology(self, channel: str, user_id: str) -> Reply:
         """What to say when handling a person's message failed on our side."""
@@ -192,13 +248,30 @@ class Engine:
             return [Reply(text, person.language, self._menu_row(tr))]
         if name == ASK:
             text = tr.gettext("Write your question in your own words, in your language. I will try to answer it.")
-            return [Reply(text, person.language, self._menu_row(tr))]
+            rows = ((Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF),), *self._menu_row(tr))
+            return [Reply(text, person.language, rows)]
         if name == TO_STAFF:
-            text = tr.gettext(
-                "Sending questions to the team from this chat is coming soon. Your question is saved for the"
-                " team. For an answer now, please call or visit the office."
+            if person.banned:
+                return []
+            await self.store.set_staff_mode(person.id, True)
+            person = _with(person, staff_mode=True)
+            _ticket, new = await self.tickets.open(person, await self.store.last_unresolved(person.id))
+            return [self.tickets.acknowledgement(person, new)]
+        if name == "bot":
+            await self.store.set_staff_mode(person.id, False)
+            person = _with(person, staff_mode=False)
+            return [
+                self._menu(
+                    person, intro=tr.gettext("The bot answers your questions again. To write to a person, press 🙋.")
+                )
+            ]
+        if name == "rate":
+            thanks = await self.tickets.rate(person, action)
+            return (
+                [thanks]
+                if thanks
+                else [self._menu(person, intro=tr.gettext("This button no longer works. Here is the menu."))]
             )
-            return [self._with_contacts(person, text)]
         # An unknown or outdated button: say so kindly and show the menu again.
         return [self._menu(person, intro=tr.gettext("This button no longer works. Here is the menu."))]
 
@@ -216,6 +289,7 @@ class Engine:
             return [await self._postal_code(person, codes)]
         found = self.matcher.match(text, detect(text).lang or person.language)
         if found.faq_id is not None:
+            await self.store.record_answer(person.id, found.faq_id, self.clock.now())
             return [self._faq(person, found.faq_id)]
         await self.store.add_unresolved(
             person.id,
@@ -299,6 +373,7 @@ class Engine:
                 Button("🤝 " + tr.gettext("What we offer"), OFFERS),
                 Button("💬 " + tr.gettext("Ask a question"), ASK),
             ),
+            (Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF),),
             (
                 Button("☎️ " + tr.gettext("Contact"), CONTACT),
                 Button("🏢 " + tr.gettext("My office"), OFFICE_MENU),

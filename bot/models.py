@@ -19,6 +19,9 @@ class Person:
     office_id: str | None
     created_at: datetime
     last_seen_at: datetime
+    staff_mode: bool = False  # the person chose to write to a person: their messages go to staff
+    banned: bool = False
+    ban_told: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,11 @@ class Incoming:
     action: str = ""  # button action or command name
     lang_hint: str | None = None  # the platform's language setting, if it tells
     meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What to do with a person's message: replies to show, and the ticket to relay it into (if any)."""
+
+    replies: list[Reply]
+    ticket_id: int | None = None

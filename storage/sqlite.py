@@ -33,6 +33,9 @@ def _person(row: aiosqlite.Row) -> Person:
         office_id=row["office_id"],
         created_at=datetime.fromisoformat(row["created_at"]),
         last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+        staff_mode=bool(row["staff_mode"]),
+        banned=row["banned_at"] is not None,
+        ban_told=bool(row["ban_told"]),
     )
 
 
@@ -374,3 +377,178 @@ class SqliteStore:
 
     async def outbox_rows(self) -> list[dict]:
         return await self._rows("SELECT * FROM outbox ORDER BY id")
+
+    # -- people: staff mode, bans, topics -----------------------------------------------------------------------
+
+    async def set_staff_mode(self, person_id: int, on: bool) -> None:
+        await self._write("UPDATE people SET staff_mode = ? WHERE id = ?", (int(on), person_id))
+
+    async def set_banned(self, person_id: int, banned: bool, now: datetime) -> None:
+        await self._write(
+            "UPDATE people SET banned_at = ?, ban_told = 0 WHERE id = ?", (_ts(now) if banned else None, person_id)
+        )
+
+    async def mark_ban_told(self, person_id: int) -> None:
+        await self._write("UPDATE people SET ban_told = 1 WHERE id = ?", (person_id,))
+
+    async def set_inactive(self, person_id: int, now: datetime | None) -> None:
+        await self._write("UPDATE people SET inactive_at = ? WHERE id = ?", (_ts(now) if now else None, person_id))
+
+    async def topic_of(self, person_id: int) -> tuple[int, int] | None:
+        rows = await self._rows("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,))
+        if not rows or rows[0]["topic_thread"] is None:
+            return None
+        return int(rows[0]["topic_chat"]), int(rows[0]["topic_thread"])
+
+    async def set_topic(self, person_id: int, chat: int | None, thread: int | None) -> None:
+        await self._write("UPDATE people SET topic_chat = ?, topic_thread = ? WHERE id = ?", (chat, thread, person_id))
+
+    async def person_by_topic(self, chat: int, thread: int) -> Person | None:
+        async with self._db.execute(
+            "SELECT * FROM people WHERE topic_chat = ? AND topic_thread = ?", (chat, thread)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _person(row) if row else None
+
+    # -- tickets -----------------------------------------------------------------------------------------------
+
+    async def open_ticket(
+        self, person_id: int, office_id: str | None, language: str, now: datetime, subject: str | None = None
+    ) -> tuple[dict, bool]:
+        """The person's open ticket, or a new one; True when it is new."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT * FROM tickets WHERE person_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1", (person_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                return dict(row), False
+            cursor = await db.execute(
+                "INSERT INTO tickets (person_id, office_id, language, state, opened_at, subject)"
+                " VALUES (?, ?, ?, 'open', ?, ?)",
+                (person_id, office_id, language, _ts(now), subject),
+            )
+            ticket_id = cursor.lastrowid
+            async with db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cursor:
+                return dict(await cursor.fetchone()), True
+
+    async def open_ticket_of(self, person_id: int) -> dict | None:
+        rows = await self._rows(
+            "SELECT * FROM tickets WHERE person_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1", (person_id,)
+        )
+        return rows[0] if rows else None
+
+    async def ticket(self, ticket_id: int) -> dict | None:
+        rows = await self._rows("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return rows[0] if rows else None
+
+    async def last_ticket_of(self, person_id: int) -> dict | None:
+        rows = await self._rows("SELECT * FROM tickets WHERE person_id = ? ORDER BY id DESC LIMIT 1", (person_id,))
+        return rows[0] if rows else None
+
+    async def close_ticket(self, ticket_id: int, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE tickets SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'", (_ts(now), ticket_id)
+        )
+        return cursor.rowcount > 0
+
+    async def mark_urgent(self, ticket_id: int) -> None:
+        await self._write("UPDATE tickets SET urgent = 1 WHERE id = ?", (ticket_id,))
+
+    async def note_ticket(self, ticket_id: int, note: str) -> None:
+        await self._write("UPDATE tickets SET note = ? WHERE id = ?", (note, ticket_id))
+
+    async def first_answer(self, ticket_id: int, now: datetime) -> None:
+        await self._write(
+            "UPDATE tickets SET first_answer_at = ? WHERE id = ? AND first_answer_at IS NULL", (_ts(now), ticket_id)
+        )
+
+    async def rate_ticket(self, ticket_id: int, person_id: int, rating: str) -> bool:
+        cursor = await self._write(
+            "UPDATE tickets SET rating = ? WHERE id = ? AND person_id = ? AND state = 'closed'",
+            (rating, ticket_id, person_id),
+        )
+        return cursor.rowcount > 0
+
+    async def record_answer(self, person_id: int, faq_id: str, now: datetime) -> None:
+        await self._write(
+            "INSERT INTO answers_given (person_id, faq_id, created_at) VALUES (?, ?, ?)", (person_id, faq_id, _ts(now))
+        )
+
+    async def recent_answers(self, person_id: int, limit: int = 5) -> list[str]:
+        rows = await self._rows(
+            "SELECT faq_id FROM answers_given WHERE person_id = ? ORDER BY id DESC LIMIT ?", (person_id, limit)
+        )
+        return [r["faq_id"] for r in rows]
+
+    async def last_unresolved(self, person_id: int) -> str | None:
+        rows = await self._rows(
+            "SELECT text FROM unresolved_questions WHERE person_id = ? ORDER BY id DESC LIMIT 1", (person_id,)
+        )
+        return rows[0]["text"] if rows else None
+
+    # -- relay: every message between a person and staff, stored before it is sent -----------------------------
+
+    async def add_relay(
+        self,
+        ticket_id: int,
+        direction: str,
+        kind: str,
+        now: datetime,
+        source_chat: int | None = None,
+        source_message: int | None = None,
+        reply_to: int | None = None,
+        text: str | None = None,
+        buttons: str | None = None,
+    ) -> int | None:
+        """Store a message to relay; None if this very message is stored already (delivered twice)."""
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO relay (ticket_id, direction, kind, source_chat, source_message, reply_to, text,"
+            " buttons, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, direction, kind, source_chat, source_message, reply_to, text, buttons, _ts(now)),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount else None
+
+    async def claim_relay(self, boot_id: str, limit: int = 20) -> list[dict]:
+        """Pending messages in the order they came, marked as being sent by this run."""
+        async with self._lock:
+            return await self._rows(
+                "UPDATE relay SET state = 'sending', boot_id = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT id FROM relay WHERE state = 'pending'"
+                " OR (state = 'sending' AND boot_id != ?) ORDER BY id LIMIT ?) RETURNING *",
+                (boot_id, boot_id, limit),
+            )
+
+    async def finish_relay(
+        self,
+        relay_id: int,
+        state: str,
+        now: datetime,
+        target_chat: int | None = None,
+        target_message: int | None = None,
+    ) -> None:
+        await self._write(
+            "UPDATE relay SET state = ?, sent_at = ?, target_chat = ?, target_message = ? WHERE id = ?",
+            (state, _ts(now), target_chat, target_message, relay_id),
+        )
+
+    async def release_relay(self, relay_id: int) -> None:
+        await self._write("UPDATE relay SET state = 'pending' WHERE id = ?", (relay_id,))
+
+    async def relay_by_source(self, chat: int, message: int) -> dict | None:
+        rows = await self._rows(
+            "SELECT * FROM relay WHERE source_chat = ? AND source_message = ? AND kind = 'copy'", (chat, message)
+        )
+        return rows[0] if rows else None
+
+    async def relay_by_target(self, chat: int, message: int) -> dict | None:
+        rows = await self._rows(
+            "SELECT * FROM relay WHERE target_chat = ? AND target_message = ? AND kind IN ('copy', 'text')",
+            (chat, message),
+        )
+        return rows[0] if rows else None
+
+    async def relay_rows(self, ticket_id: int | None = None) -> list[dict]:
+        return await self._rows(
+            "SELECT * FROM relay WHERE ? IS NULL OR ticket_id = ? ORDER BY id", (ticket_id, ticket_id)
+        )

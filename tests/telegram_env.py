@@ -54,7 +54,7 @@ async def running_bot(
         await channel.start()
         run = channel.run_webhook(stop) if webhook else channel.run_polling(stop, polling_timeout=1)
         task = asyncio.create_task(run)
-        scheduler = asyncio.create_task(channel.run_scheduler(stop))
+        scheduler = asyncio.create_task(channel.run_background(stop))
         running = RunningBot(channel, stop, task)
         if webhook:
             await fake.wait_for(lambda: fake.webhook is not None)

@@ -57,11 +57,16 @@ async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(eng
     assert row["text"] == "Wann wird mein Asylverfahren entschieden?" and row["language"] == "de"
 
 
-async def test_asking_a_person_is_honest_that_forwarding_is_not_built_yet(engine):
+async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):
     await engine.handle(text("5", "what is the weather tomorrow"))
     [reply] = await engine.handle(press("5", "staff"))
-    assert "coming soon" in reply.text and "saved for the team" in reply.text
-    assert "+49 231" in reply.text  # and where a person can be reached now
+    assert "goes to a person from the team" in reply.text and "today" in reply.text  # Tuesday 10:30: open
+    assert "bot" in actions(reply)  # the way back to the bot's answers
+    person = await store.get_person(CH, "5")
+    assert person.staff_mode
+    ticket = await store.open_ticket_of(person.id)
+    [card] = await store.relay_rows(ticket["id"])
+    assert card["direction"] == "in" and "what is the weather tomorrow" in card["text"]
 
 
 async def test_chosen_language_sticks_even_when_writing_in_another(engine):

@@ -119,7 +119,7 @@ async def test_unsupported_messages_get_a_friendly_answer_in_the_users_language(
 
 
 async def test_the_bot_leaves_groups_that_are_not_the_staff_group(fake, tmp_path: Path, clock):
-    staff = fake.group(-1001111, "Staff", forum=True)
+    staff = fake.staff_group(-1001111, "Staff")
     other = fake.group(-1002222, "Some group")
     another = fake.group(-1003333, "Another group")
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):

@@ -30,7 +30,7 @@ async def press_and_wait(fake, user, message: dict, prefix: str) -> dict:
 
 
 async def test_booking_on_telegram_sends_ics_notifies_staff_and_reminds(fake, tmp_path: Path, clock):
-    staff = fake.group(-1009999, "Team", forum=True)
+    staff = fake.staff_group(-1009999)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):
         user = fake.user(3001, "Amina", "ar")
         user.says("/appointments")
@@ -62,7 +62,7 @@ async def test_booking_on_telegram_sends_ics_notifies_staff_and_reminds(fake, tm
 
 
 async def test_staff_agenda_and_attendance_in_the_staff_group(fake, tmp_path: Path, clock):
-    staff = fake.group(-1008888, "Team")
+    staff = fake.staff_group(-1008888)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])) as running:
         engine = running.channel.app.engine
         from booking_helpers import book, start
@@ -105,7 +105,7 @@ async def _blocks(tmp_path: Path):
 
 
 async def test_staff_commands_are_ignored_outside_the_staff_group(fake, tmp_path: Path, clock):
-    staff = fake.group(-1007777, "Team")
+    staff = fake.staff_group(-1007777)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):
         user = fake.user(3003, "Someone", "en")
         user.says("/agenda")

@@ -30,6 +30,7 @@ from bot.scheduler import Scheduler, Undeliverable
 from handlers.telegram import groups, private, staff
 from handlers.telegram.delivery import deliver
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
+from handlers.telegram.relay import Relay, check_staff_group
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
@@ -51,15 +52,25 @@ class TelegramChannel:
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     in_flight: InFlight = field(default_factory=InFlight)
     tick_seconds: float = 5.0
+    relay: Relay = field(init=False)
     dispatcher: Dispatcher = field(init=False)
     scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
-        dp = Dispatcher(engine=self.app.engine, staff=self.app.staff, staff_chat_id=self.settings.staff_chat_id)
+        self.relay = Relay(
+            self.bot, self.app.store, self.app.engine.tickets, self.clock, self.boot_id, self.settings.staff_chat_id
+        )
+        dp = Dispatcher(
+            engine=self.app.engine,
+            staff=self.app.staff,
+            relay=self.relay,
+            staff_chat_id=self.settings.staff_chat_id,
+            staff_chats=self.staff_chats,
+        )
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(OncePerUpdate(self.app.store, self.clock, self.channel, self.boot_id))
         # The staff router comes before the groups router, which leaves every other group.
-        dp.include_routers(private.make_router(), staff.make_router(self.settings.staff_chat_id), groups.make_router())
+        dp.include_routers(private.make_router(), staff.make_router(self.staff_chats), groups.make_router())
         dp.errors.register(self._on_error)
         self.dispatcher = dp
         self.scheduler = Scheduler(self.app.store, self.app.notices, self.clock, self.boot_id)
@@ -78,6 +89,10 @@ class TelegramChannel:
         else:
             raise Undeliverable(f"channel {message.channel}")
 
+    async def run_background(self, stop: asyncio.Event) -> None:
+        """The scheduler (reminders, notices) and the relay (tickets), until `stop`."""
+        await asyncio.gather(self.run_scheduler(stop), self.relay.run(stop, self.tick_seconds))
+
     async def run_scheduler(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -89,6 +104,11 @@ class TelegramChannel:
                     await stop.wait()
             except TimeoutError:
                 pass
+
+    @property
+    def staff_chats(self) -> set[int]:
+        chats = {o.staff_chat_id for o in self.app.content.offices.values() if o.staff_chat_id}
+        return chats | ({self.settings.staff_chat_id} if self.settings.staff_chat_id else set())
 
     @property
     def channel(self) -> str:
@@ -129,6 +149,8 @@ class TelegramChannel:
 
     async def start(self) -> None:
         await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        for chat in sorted(self.staff_chats):
+            await check_staff_group(self.bot, chat)
         await self.register_commands()
         resumed = await self.resume_unfinished()
         if resumed:
@@ -199,13 +221,13 @@ async def run(settings: Settings, clock: Clock | None = None, stop: asyncio.Even
     try:
         channel = TelegramChannel(settings, app, bot, clock)
         await channel.start()
-        scheduler = asyncio.create_task(channel.run_scheduler(stop))
+        background = asyncio.create_task(channel.run_background(stop))
         if settings.webhook_url:
             await channel.run_webhook(stop)
         else:
             await channel.run_polling(stop)
         stop.set()
-        await scheduler
+        await background
     finally:
         await bot.session.close()
         await app.close()

@@ -16,13 +16,13 @@ async def _leave(bot: Bot, chat_id: int) -> None:
     await bot.leave_chat(chat_id=chat_id)
 
 
-async def added_to_chat(event: ChatMemberUpdated, bot: Bot, staff_chat_id: int | None) -> None:
-    if event.chat.id != staff_chat_id and event.new_chat_member.status in PRESENT:
+async def added_to_chat(event: ChatMemberUpdated, bot: Bot, staff_chats: set[int]) -> None:
+    if event.chat.id not in staff_chats and event.new_chat_member.status in PRESENT:
         await _leave(bot, event.chat.id)
 
 
-async def group_message(message: Message, bot: Bot, staff_chat_id: int | None) -> None:
-    if message.chat.id != staff_chat_id:
+async def group_message(message: Message, bot: Bot, staff_chats: set[int]) -> None:
+    if message.chat.id not in staff_chats:
         await _leave(bot, message.chat.id)
     # Messages in the staff group are for later features (questions to staff, agenda, events).
 

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.engine import Engine
 from bot.models import Incoming
 from handlers.telegram.delivery import answer
+from handlers.telegram.relay import Relay
 
 CHANNEL = "telegram"
 COMMANDS = ("menu", "appointments", "book", "language", "lang", "help", "privacy", "office")
@@ -36,14 +37,43 @@ async def unknown_command(message: Message, engine: Engine, bot: Bot) -> None:
     await answer(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
 
 
-async def text(message: Message, engine: Engine, bot: Bot) -> None:
-    await answer(bot, message.chat.id, await engine.handle(_incoming(message, "text", text=message.text or "")))
+FILE_LIMIT = 50 * 1024 * 1024  # what a bot may send on; bigger files cannot be passed to staff
 
 
-async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
-    # Stickers, photos, voice, locations ...: not usable yet, but never met with silence.
+def _file_size(message: Message) -> int:
+    media = message.document or message.video or message.audio or message.voice or message.video_note
+    return int(getattr(media, "file_size", 0) or 0)
+
+
+async def _relay_or_answer(message: Message, event: Incoming, engine: Engine, bot: Bot, relay: Relay | None) -> None:
+    routed = await engine.route(event)
+    if routed.ticket_id is not None and relay is not None:
+        if _file_size(message) > FILE_LIMIT:
+            await answer(bot, message.chat.id, [await engine.file_too_big(event.channel, event.user_id)])
+            return
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        await engine.store.add_relay(
+            routed.ticket_id,
+            "in",
+            "copy",
+            engine.clock.now(),
+            source_chat=message.chat.id,
+            source_message=message.message_id,
+            reply_to=reply_to,
+        )
+        relay.wake.set()
+    await answer(bot, message.chat.id, routed.replies)
+
+
+async def text(message: Message, engine: Engine, bot: Bot, relay: Relay | None = None) -> None:
+    event = _incoming(message, "text", text=message.text or "")
+    await _relay_or_answer(message, event, engine, bot, relay)
+
+
+async def anything_else(message: Message, engine: Engine, bot: Bot, relay: Relay | None = None) -> None:
+    # Stickers, photos, voice, locations ...: relayed to staff in a ticket, else a friendly answer.
     event = _incoming(message, "unsupported", text=str(message.content_type))
-    await answer(bot, message.chat.id, await engine.handle(event))
+    await _relay_or_answer(message, event, engine, bot, relay)
 
 
 async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:

@@ -1,6 +1,7 @@
-"""The staff group: commands and buttons for the agenda, blocking slots and home visits.
+"""The staff group: the agenda and slot commands in the general topic, and the people's tickets, one forum
+topic per person: what staff write there goes to the person, except internal notes (#note, !note).
 
-Only the group named by STAFF_CHAT_ID reaches these handlers (the router's filter).
+Only the group named by STAFF_CHAT_ID (or an office's own group) reaches these handlers.
 """
 
 from aiogram import Bot, F, Router
@@ -8,15 +9,84 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.engine import Engine
 from bot.staff import StaffDesk
+from bot.tickets import STAFF_TICKET_COMMANDS, is_note
 from handlers.telegram.delivery import deliver
+from handlers.telegram.relay import Relay
 
 STAFF_COMMANDS = ("agenda", "block", "unblock", "visit")
+
+
+async def _in_topic(bot: Bot, message: Message, text: str) -> None:
+    if text:
+        await bot.send_message(message.chat.id, text, message_thread_id=message.message_thread_id)
 
 
 async def staff_command(message: Message, command: CommandObject, staff: StaffDesk, bot: Bot) -> None:
     replies = await staff.command(command.command.lower(), command.args or "")
     await deliver(bot, message.chat.id, replies)
+
+
+async def ticket_command(message: Message, command: CommandObject, engine: Engine, bot: Bot, relay: Relay) -> None:
+    person = await engine.store.person_by_topic(message.chat.id, message.message_thread_id or 0)
+    if person is None:
+        return
+    ticket = await engine.store.open_ticket_of(person.id)
+    name = command.command.lower()
+    answer_text = await engine.tickets.staff_command(ticket, person, name, command.args or "")
+    await _in_topic(bot, message, answer_text)
+    relay.wake.set()
+    if name == "close" and ticket is not None:
+        # Wait until the rating question is out, then close the topic (a closed topic takes no messages).
+        await relay.run_once()
+        try:
+            await bot.close_forum_topic(message.chat.id, message.message_thread_id or 0)
+        except TelegramBadRequest as exc:
+            if "TOPIC_NOT_MODIFIED" not in exc.message:
+                raise
+
+
+async def topic_message(message: Message, engine: Engine, relay: Relay) -> None:
+    if message.from_user is None or message.from_user.is_bot or is_note(message.text or message.caption):
+        return  # internal notes stay in the group
+    person = await engine.store.person_by_topic(message.chat.id, message.message_thread_id or 0)
+    if person is None:
+        return
+    ticket = await engine.store.open_ticket_of(person.id) or await engine.store.last_ticket_of(person.id)
+    if ticket is None:
+        return
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    if reply_to == message.message_thread_id:
+        reply_to = None  # in a topic every message "replies" to the topic's first message
+    await engine.store.add_relay(
+        ticket["id"],
+        "out",
+        "copy",
+        engine.clock.now(),
+        source_chat=message.chat.id,
+        source_message=message.message_id,
+        reply_to=reply_to,
+    )
+    relay.wake.set()
+
+
+async def topic_edit(message: Message, engine: Engine, relay: Relay) -> None:
+    if is_note(message.text or message.caption):
+        return
+    original = await engine.store.relay_by_source(message.chat.id, message.message_id)
+    if original is None or original["direction"] != "out":
+        return
+    await engine.store.add_relay(
+        original["ticket_id"],
+        "out",
+        "edit",
+        engine.clock.now(),
+        source_chat=message.chat.id,
+        source_message=message.message_id,
+        text=message.text or message.caption or "",
+    )
+    relay.wake.set()
 
 
 async def staff_button(callback: CallbackQuery, staff: StaffDesk, bot: Bot) -> None:
@@ -29,12 +99,17 @@ async def staff_button(callback: CallbackQuery, staff: StaffDesk, bot: Bot) -> N
         await deliver(bot, callback.message.chat.id, replies, callback.message.message_id)
 
 
-def make_router(staff_chat_id: int | None) -> Router:
+def make_router(staff_chats: set[int]) -> Router:
     router = Router(name="staff")
-    if staff_chat_id is None:
+    if not staff_chats:
         return router  # no staff group configured: nothing here
-    router.message.filter(F.chat.id == staff_chat_id)
-    router.callback_query.filter(F.message.chat.id == staff_chat_id)
+    router.message.filter(F.chat.id.in_(staff_chats))
+    router.edited_message.filter(F.chat.id.in_(staff_chats))
+    router.callback_query.filter(F.message.chat.id.in_(staff_chats))
+    in_topic = F.is_topic_message.is_(True)
+    router.message.register(ticket_command, in_topic, Command(*STAFF_TICKET_COMMANDS))
     router.message.register(staff_command, Command(*STAFF_COMMANDS))
+    router.message.register(topic_message, in_topic)
+    router.edited_message.register(topic_edit, in_topic)
     router.callback_query.register(staff_button, F.data.startswith("sa:"))
     return router

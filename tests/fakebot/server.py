@@ -119,6 +119,8 @@ class FakeTelegram:
         self._delays: list[list[Any]] = []
         self.in_progress: dict[str, int] = {}
         self._closing = False
+        self.topics: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, thread) -> {"name", "closed"}
+        self.bot_rights: dict[int, dict[str, Any]] = {}  # chat -> the bot's member record there
         self.files: dict[str, tuple[str, bytes]] = {}
         self.arrived: list[str] = []  # method names as requests arrive (calls are recorded when answered)
 
@@ -154,6 +156,73 @@ class FakeTelegram:
             chat["is_forum"] = True
         self._chats[chat_id] = chat
         return chat
+
+    def staff_group(
+        self, chat_id: int, title: str = "Team", topics: bool = True, can_manage_topics: bool = True
+    ) -> dict:
+        """A supergroup; with topics on and the bot an admin allowed to manage them unless told otherwise."""
+        chat = self.group(chat_id, title, "supergroup", forum=topics)
+        self.bot_rights[chat_id] = {
+            "status": "administrator",
+            "user": self._me(),
+            "can_manage_topics": can_manage_topics,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": True,
+            "can_manage_video_chats": False,
+            "can_restrict_members": False,
+            "can_promote_members": False,
+            "can_change_info": False,
+            "can_invite_users": True,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+            "can_pin_messages": True,
+            "can_send_welcome_messages": False,
+        }
+        return chat
+
+    def topic_message(
+        self,
+        chat: dict[str, Any],
+        thread: int,
+        user: FakeUser,
+        content: dict[str, Any] | str,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """A staff member writes in a forum topic (content: text or a message body such as {"photo": [...]})."""
+        body = {"text": content} if isinstance(content, str) else content
+        if isinstance(content, str) and content.startswith("/"):
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(content.split()[0])}]
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_user(),
+            "message_thread_id": thread,
+            "is_topic_message": True,
+            **body,
+        }
+        if reply_to is not None:
+            message["reply_to_message"] = self._messages[(chat["id"], reply_to)]
+        self._messages[(chat["id"], message["message_id"])] = message
+        return self.push_update({"message": message})
+
+    def edit_topic_message(self, chat: dict[str, Any], message_id: int, text: str) -> dict[str, Any]:
+        message = {**self._messages[(chat["id"], message_id)], "text": text, "edit_date": int(time.time())}
+        self._messages[(chat["id"], message_id)] = message
+        return self.push_update({"edited_message": message})
+
+    def user_reply(self, user: FakeUser, text: str, reply_to: int) -> dict[str, Any]:
+        return self.user_message(user, {"text": text, "reply_to_message": self._messages[(user.id, reply_to)]})
+
+    def messages_in_topic(self, chat_id: int, thread: int) -> list[dict[str, Any]]:
+        return [
+            m
+            for (cid, _), m in sorted(self._messages.items())
+            if cid == chat_id and m.get("message_thread_id") == thread
+        ]
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update (give it an update_id of its own to re-deliver one)."""
@@ -462,6 +531,121 @@ class FakeTelegram:
         }
         self._messages[(chat["id"], message["message_id"])] = message
         return message
+
+    async def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        target = self._chat(params)
+        source_chat = self._chats.get(int(params.get("from_chat_id") or 0))
+        original = self._messages.get((source_chat["id"], int(params.get("message_id") or 0))) if source_chat else None
+        if original is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        content_keys = {
+            "text",
+            "photo",
+            "document",
+            "voice",
+            "video_note",
+            "video",
+            "audio",
+            "location",
+            "contact",
+            "sticker",
+            "caption",
+            "entities",
+            "caption_entities",
+        }
+        body = {k: v for k, v in original.items() if k in content_keys}
+        if not any(k in body for k in content_keys - {"caption", "entities", "caption_entities"}):
+            raise ApiError(400, "Bad Request: message can't be copied")  # service messages
+        markup = self._markup(params)
+        message = {
+            "message_id": self._new_message_id(target["id"]),
+            "date": int(time.time()),
+            "chat": target,
+            "from": self._me(),
+            **body,
+            **self._thread(target, params),
+            **self._reply_to(target, params),
+            "copied_from": (source_chat["id"], original["message_id"]),
+        }
+        if markup:
+            message["reply_markup"] = markup
+        self._messages[(target["id"], message["message_id"])] = message
+        return {"message_id": message["message_id"]}
+
+    async def api_editMessageCaption(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        key = (chat["id"], int(params.get("message_id") or 0))
+        message = self._messages.get(key)
+        if message is None or not message["from"]["is_bot"]:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        self._messages[key] = {**message, "caption": str(params.get("caption") or ""), "edit_date": int(time.time())}
+        return self._messages[key]
+
+    async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        return {
+            **chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if int(params.get("user_id") or 0) == self.bot_id:
+            return self.bot_rights.get(chat["id"], {"status": "member", "user": self._me()})
+        raise ApiError(400, "Bad Request: user not found")
+
+    async def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if not chat.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        if not self.bot_rights.get(chat["id"], {}).get("can_manage_topics"):
+            raise ApiError(400, "Bad Request: not enough rights to create a topic")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        thread = self._new_message_id(chat["id"])  # a topic's id is the id of its creation message
+        self.topics[(chat["id"], thread)] = {"name": name, "closed": False}
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _topic(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        topic = self.topics.get((chat["id"], int(params.get("message_thread_id") or 0)))
+        if topic is None:
+            raise ApiError(400, "Bad Request: message thread not found")
+        return topic
+
+    async def api_editForumTopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        name = params.get("name")
+        if name is not None:
+            if not 1 <= len(str(name)) <= 128:
+                raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+            if name == topic["name"]:
+                raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+            topic["name"] = str(name)
+        return True
+
+    async def api_closeForumTopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        if topic["closed"]:
+            raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
+
+    async def api_reopenForumTopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        if not topic["closed"]:
+            raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = False
+        return True
 
     async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)

@@ -1,0 +1,199 @@
+"""Questions passed to a person: tickets, what the person is told, and what staff can do in a ticket.
+
+Every message between a person and staff goes through the relay table (stored, then sent by the channel).
+Here live the decisions; the channel does the copying.
+"""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel import Locale
+
+from bot import answers, bidi, hours
+from bot.buttons import menu_row
+from bot.clock import Clock
+from bot.content import Content
+from bot.i18n import Translator
+from bot.languages import LANGUAGES
+from bot.models import Button, Person, Reply
+from storage import Store
+
+TOPIC_TITLE_LIMIT = 128
+NOTE_PREFIXES = ("#note", "!note")
+STAFF_TICKET_COMMANDS = ("close", "faq", "book", "lang", "ban", "unban")
+
+# Control characters and the bidi controls that could reorder or hide text in a topic title.
+_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def sanitize_title(text: str, limit: int = TOPIC_TITLE_LIMIT) -> str:
+    cleaned = _UNSAFE.sub(" ", unicodedata.normalize("NFC", text))
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned or "?"
+
+
+def is_note(text: str | None) -> bool:
+    return bool(text) and text.lstrip().lower().startswith(NOTE_PREFIXES)
+
+
+def buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
+    return json.dumps([[[b.label, b.action] for b in row] for row in rows], ensure_ascii=False)
+
+
+def buttons_from_json(value: str | None) -> tuple[tuple[Button, ...], ...]:
+    if not value:
+        return ()
+    return tuple(tuple(Button(label, action) for label, action in row) for row in json.loads(value))
+
+
+@dataclass
+class TicketDesk:
+    store: Store
+    content: Content
+    clock: Clock
+    translators: dict[str, Translator]
+    staff_tr: Translator
+
+    def when_answered(self, tr: Translator, office_id: str | None) -> str:
+        """ "today" inside (or before) the office's hours today, else the next opening ("Tuesday 09:00")."""
+        now = self.clock.now()
+        offices = answers.offices_for(self.content, office_id)
+        states = [hours.status(self.content, office, now, tr.lang) for office in offices]
+        if any(s.is_open for s in states):
+            return tr.gettext("today")
+        openings = sorted(s.next_opening for s in states if s.next_opening is not None)
+        if not openings:
+            return tr.gettext("as soon as the office opens again")
+        today = now.astimezone(self.content.timezone).date()
+        first = openings[0]
+        if first.date() == today:
+            return tr.gettext("today")
+        return f"{answers.relative_day(tr, first.date(), today)} {tr.time(first)}"
+
+    async def open(self, person: Person, question: str | None) -> tuple[dict, bool]:
+        """The person's open ticket, or a new one with its card queued for the staff topic."""
+        now = self.clock.now()
+        subject = " ".join(question.split()[:6]) if question else None
+        ticket, new = await self.store.open_ticket(person.id, person.office_id, person.language, now, subject)
+        if new:
+            await self.store.add_relay(ticket["id"], "in", "text", now, text=await self.card(ticket, person, question))
+        return ticket, new
+
+    def topic_title(self, ticket: dict, person: Person) -> str:
+        """Ticket number, language, office and the question's first words, safe for a topic name."""
+        office = self.content.offices.get(person.office_id or "")
+        parts = [f"#{ticket['id']}", person.language, office.name.removeprefix("lokal willkommen ") if office else "?"]
+        if ticket.get("subject"):
+            parts.append(ticket["subject"])
+        return sanitize_title(" · ".join(parts))
+
+    async def card(self, ticket: dict, person: Person, question: str | None) -> str:
+        tr = self.staff_tr
+        office = self.content.offices.get(person.office_id or "")
+        language = Locale.parse(tr.lang).languages.get(person.language, person.language)
+        answered = await self.store.recent_answers(person.id)
+        upcoming = await self.store.future_appointments(person.id, self.clock.now())
+        lines = [
+            "🎫 " + tr.gettext("Ticket #{number}").format(number=ticket["id"]),
+            "🗣 " + tr.gettext("Language: {language}").format(language=f"{language} ({person.language})"),
+            "🏢 " + tr.gettext("Office: {office}").format(office=office.name if office else tr.gettext("not chosen")),
+            "❓ " + tr.gettext("Question: {question}").format(question=question or tr.gettext("(none yet)")),
+            "🤖 "
+            + tr.gettext("The bot already answered: {topics}").format(topics=", ".join(dict.fromkeys(answered)) or "–"),
+        ]
+        for item in upcoming:
+            if item["slot"]:
+                start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+                lines.append("📅 " + f"{tr.day(start.date())} {tr.time(start)} · {item['office_id']}")
+        lines.append(tr.gettext("Write here to answer. Messages starting with #note stay in the group."))
+        return "\n".join(lines)
+
+    def acknowledgement(self, person: Person, new: bool) -> Reply:
+        tr = self.translators[person.language]
+        when = self.when_answered(tr, person.office_id)
+        if new:
+            text = tr.gettext(
+                "Your question goes to a person from the team. They will answer you here: {when}."
+                " You can write more or send a photo of a letter; everything goes to the team."
+            ).format(when=when)
+        else:
+            text = tr.gettext("Your message is passed to the team. They will answer you here: {when}.").format(
+                when=when
+            )
+        rows = ((Button("🤖 " + tr.gettext("Back to the bot's answers"), "bot"),),)
+        return Reply(bidi.for_language(text, person.language), person.language, rows)
+
+    async def tell_person(self, ticket_id: int, person: Person, reply: Reply) -> None:
+        """Queue a message the bot writes to the person (rating question, FAQ answer from staff ...)."""
+        await self.store.add_relay(
+            ticket_id,
+            "out",
+            "text",
+            self.clock.now(),
+            text=bidi.for_language(reply.text, reply.lang),
+            buttons=buttons_json(reply.buttons),
+        )
+
+    async def staff_command(self, ticket: dict | None, person: Person, name: str, args: str) -> str:
+        """Run a staff command in a person's topic; returns what staff read in the topic."""
+        tr = self.staff_tr
+        ptr = self.translators[person.language]
+        now = self.clock.now()
+        if name == "ban":
+            await self.store.set_banned(person.id, True, now)
+            return tr.gettext("Blocked. The person is told once, then ignored. /unban undoes it.")
+        if name == "unban":
+            await self.store.set_banned(person.id, False, now)
+            return tr.gettext("Unblocked. Messages from this person reach the team again.")
+        if name == "lang":
+            code = args.strip().lower()
+            if code not in LANGUAGES:
+                return tr.gettext("Please write one of: {codes}").format(codes=", ".join(LANGUAGES))
+            await self.store.set_language(person.id, code, "chosen")
+            return tr.gettext("The person's language is now {language}.").format(
+                language=Locale.parse(tr.lang).languages.get(code, code)
+            )
+        if ticket is None:
+            ticket = await self.store.last_ticket_of(person.id)
+            if ticket is None:
+                return tr.gettext("There is no ticket for this person yet.")
+        if name == "close":
+            if not await self.store.close_ticket(ticket["id"], now):
+                return tr.gettext("This ticket is already closed.")
+            text = ptr.gettext("The team has closed your question. Did we help you?")
+            rows = (
+                (Button("👍", f"rate:{ticket['id']}:up"), Button("👎", f"rate:{ticket['id']}:down")),
+                *menu_row(ptr),
+            )
+            await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
+            return tr.gettext(
+                "Ticket #{number} closed. The person is asked for a rating. Their next message opens it again."
+            ).format(number=ticket["id"])
+        if name == "faq":
+            faq_id = args.strip()
+            if faq_id not in self.content.faq_ids:
+                return tr.gettext("Unknown FAQ id. Known ids: {ids}").format(ids=", ".join(self.content.faq_ids))
+            text = answers.faq_answer(self.content, faq_id, ptr, person.office_id, now)
+            await self.tell_person(ticket["id"], person, Reply(text, person.language, menu_row(ptr)))
+            await self.store.first_answer(ticket["id"], now)
+            return tr.gettext("Sent the answer '{id}' in the person's language.").format(id=faq_id)
+        if name == "book":
+            text = ptr.gettext("The team suggests an appointment. You can book one here:")
+            rows = ((Button("📅 " + ptr.gettext("Book an appointment"), "bk:o:n:-.new"),), *menu_row(ptr))
+            await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
+            return tr.gettext("The person got a button to book an appointment.")
+        return ""
+
+    async def rate(self, person: Person, action: str) -> Reply | None:
+        parts = action.split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("up", "down"):
+            return None
+        tr = self.translators[person.language]
+        if not await self.store.rate_ticket(int(parts[1]), person.id, parts[2]):
+            return None
+        return Reply(tr.gettext("Thank you for your answer!"), person.language, menu_row(tr))
