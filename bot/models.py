@@ -53,6 +53,7 @@ class Outgoing:
     reply: Reply
     channel: str | None = None  # None: the staff group
     user_id: str | None = None
+    office_id: str | None = None  # for the staff group: which office's group, if it has its own
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ class Notices:
             return [Outgoing(await self.staff.agenda(day))]
         if kind in ("staff_booked", "staff_cancelled", "home_visit_request"):
             return await self._staff_notice(kind, int(row["ref"]))
+        if kind == "staff_urgent":
+            return await self._urgent(int(row["ref"]))
         person = await self.store.person_by_id(row["person_id"]) if row["person_id"] else None
         if person is None:
             return []
@@ -111,6 +113,17 @@ class Notices:
             day=tr.day(start.date()), time=tr.time(start)
         )
         return Reply(text, tr.lang, menu_row(tr))
+
+    async def _urgent(self, ticket_id: int) -> list[Outgoing]:
+        ticket = await self.store.ticket(ticket_id)
+        if ticket is None:
+            return []
+        tr = self.staff.tr
+        office = self.content.offices.get(ticket["office_id"] or "")
+        text = "🆘 " + tr.gettext(
+            "Urgent: a possible emergency in ticket #{number} ({language}, {office}). The person got 112/110. Please look now."
+        ).format(number=ticket_id, language=ticket["language"], office=office.name if office else "–")
+        return [Outgoing(Reply(text, tr.lang), office_id=ticket["office_id"])]
 
     async def _staff_notice(self, kind: str, appointment_id: int) -> list[Outgoing]:
         item = await self.store.appointment(appointment_id)

@@ -61,6 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from handlers.telegram.app import run
+    from handlers.telegram.relay import StartupError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -70,6 +71,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     except TelegramUnauthorizedError:
         print("Telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather.", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
         return 2
     except TelegramNetworkError as exc:
         print(f"Cannot reach the Telegram Bot API at {settings.telegram_api_base}: {exc.message}", file=sys.stderr)

@@ -78,9 +78,10 @@ class TelegramChannel:
     async def send(self, message: Outgoing) -> None:
         """Deliver a message the bot sends by itself (from the outbox)."""
         if message.channel is None:
-            if self.settings.staff_chat_id is None:
+            chat = self.relay.staff_chat_for(message.office_id)
+            if chat is None:
                 raise Undeliverable("STAFF_CHAT_ID is not set")
-            await deliver(self.bot, self.settings.staff_chat_id, [message.reply])
+            await deliver(self.bot, chat, [message.reply])
         elif message.channel == private.CHANNEL and message.user_id:
             try:
                 await deliver(self.bot, int(message.user_id), [message.reply])

@@ -487,6 +487,30 @@ class FakeTelegram:
             except TimeoutError:
                 return []
 
+    def _thread(self, chat: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Where in the chat a message goes: a forum topic must exist and be open."""
+        thread = params.get("message_thread_id")
+        if thread in (None, ""):
+            return {}
+        thread = int(thread)
+        topic = self.topics.get((chat["id"], thread))
+        if not chat.get("is_forum") or topic is None:
+            raise ApiError(400, "Bad Request: message thread not found")
+        if topic["closed"]:
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+        return {"message_thread_id": thread, "is_topic_message": True}
+
+    def _reply_to(self, chat: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        reply = params.get("reply_parameters")
+        if not reply:
+            return {}
+        original = self._messages.get((chat["id"], int(reply.get("message_id", 0))))
+        if original is None:
+            if reply.get("allow_sending_without_reply"):
+                return {}
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return {"reply_to_message": {k: v for k, v in original.items() if k != "reply_to_message"}}
+
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
         text = self._text(params)
@@ -497,6 +521,8 @@ class FakeTelegram:
             "chat": chat,
             "from": self._me(),
             "text": text,
+            **self._thread(chat, params),
+            **self._reply_to(chat, params),
         }
         if markup:
             message["reply_markup"] = markup
