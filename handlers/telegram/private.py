@@ -52,16 +52,7 @@ async def _relay_or_answer(message: Message, event: Incoming, engine: Engine, bo
             await answer(bot, message.chat.id, [await engine.file_too_big(event.channel, event.user_id)])
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-        await engine.store.add_relay(
-            routed.ticket_id,
-            "in",
-            "copy",
-            engine.clock.now(),
-            source_chat=message.chat.id,
-            source_message=message.message_id,
-            reply_to=reply_to,
-        )
-        relay.wake.set()
+        await relay.take(routed.ticket_id, "in", message, reply_to)
     await answer(bot, message.chat.id, routed.replies)
 
 

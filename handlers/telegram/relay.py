@@ -19,7 +19,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import LinkPreviewOptions, ReplyParameters
+from aiogram.types import LinkPreviewOptions, Message, ReplyParameters
 
 from bot.clock import Clock
 from bot.models import Person, Reply
@@ -58,6 +58,19 @@ class Relay:
     boot_id: str
     staff_chat_id: int | None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def take(self, ticket_id: int, direction: str, message: Message, reply_to: int | None) -> None:
+        """Store a person's or a staff member's message for relaying, and wake the relay loop."""
+        await self.store.add_relay(
+            ticket_id,
+            direction,
+            "copy",
+            self.clock.now(),
+            source_chat=message.chat.id,
+            source_message=message.message_id,
+            reply_to=reply_to,
+        )
+        self.wake.set()
 
     def staff_chat_for(self, office_id: str | None) -> int | None:
         office = self.tickets.content.offices.get(office_id or "")

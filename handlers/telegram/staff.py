@@ -59,16 +59,7 @@ async def topic_message(message: Message, engine: Engine, relay: Relay) -> None:
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     if reply_to == message.message_thread_id:
         reply_to = None  # in a topic every message "replies" to the topic's first message
-    await engine.store.add_relay(
-        ticket["id"],
-        "out",
-        "copy",
-        engine.clock.now(),
-        source_chat=message.chat.id,
-        source_message=message.message_id,
-        reply_to=reply_to,
-    )
-    relay.wake.set()
+    await relay.take(ticket["id"], "out", message, reply_to)
 
 
 async def topic_edit(message: Message, engine: Engine, relay: Relay) -> None:
