@@ -46,5 +46,6 @@ async def build_app(
         staff_language=settings.staff_language,
     )
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
-    notices = Notices(store, content, clock, translators, staff, settings.agenda_time)
+    notices = Notices(store, content, clock, translators, staff, engine.events, settings.agenda_time)
+    await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
     return App(engine=engine, store=store, content=content, staff=staff, notices=notices)

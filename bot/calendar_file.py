@@ -33,3 +33,22 @@ def appointment_ics(
     calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for Europe/Berlin, so every calendar app reads it right
     return Attachment(f"appointment-{appointment_id}.ics", calendar.to_ical(), "text/calendar")
+
+
+def event_ics(
+    event_id: int, title: str, description: str, location: str, start: datetime, end: datetime, now: datetime
+) -> Attachment:
+    calendar = Calendar()
+    calendar.add("prodid", "-//lokal willkommen//bot//DE")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"event-{event_id}@lokal-willkommen.bot")
+    event.add("dtstamp", now)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", title)
+    event.add("description", description)
+    event["location"] = vText(location)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return Attachment(f"event-{event_id}.ics", calendar.to_ical(), "text/calendar")

@@ -6,7 +6,7 @@ content can fix all of it in one go.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -247,6 +247,38 @@ class LanguageFile(_Strict):
         return entry.review or self.review.status
 
 
+class EventSeedText(_Strict):
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field(min_length=1)
+
+
+class EventSeed(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    seed_key: str = Field(alias="key", pattern=ID_PATTERN)
+    office_id: str | None = Field(None, alias="office")
+    starts_at: datetime = Field(alias="start")
+    ends_at: datetime = Field(alias="end")
+    place: str
+    address: str
+    registration: str | None = None
+    capacity: int | None = Field(None, ge=1)
+    texts: dict[str, EventSeedText]
+
+    @field_validator("texts")
+    @classmethod
+    def _german_required(cls, value: dict[str, EventSeedText]) -> dict[str, EventSeedText]:
+        if "de" not in value:
+            raise ValueError("German (de) is required")
+        unknown = set(value) - set(LANGUAGES)
+        if unknown:
+            raise ValueError(f"unknown language(s) {', '.join(sorted(unknown))}")
+        return value
+
+
+class EventsFile(_Strict):
+    events: list[EventSeed] = Field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Content:
     offices: dict[str, Office]
@@ -256,6 +288,7 @@ class Content:
     holiday_region: HolidayRegion
     source: Path
     _holidays: Any = field(default=None, repr=False, compare=False)
+    event_seeds: tuple[EventSeed, ...] = ()
 
     @property
     def faq_ids(self) -> tuple[str, ...]:
@@ -405,6 +438,11 @@ def load_content(folder: Path) -> Content:
             if parsed.language != lang:
                 problems.append(f"{display}: language: says {parsed.language!r}, file name says {lang!r}")
             texts[lang] = parsed
+    events = None
+    if (folder / "events.yaml").is_file():
+        events = _validate(
+            EventsFile, _read_yaml(folder / "events.yaml", "events.yaml", problems), "events.yaml", problems
+        )
     _check_offer_offices(raw_offers, office_ids, problems)
     _cross_check(offices, office_ids, offers, texts, problems)
     if problems:
@@ -423,4 +461,5 @@ def load_content(folder: Path) -> Content:
         holiday_region=region,
         source=folder,
         _holidays=names,
+        event_seeds=tuple(events.events) if events else (),
     )

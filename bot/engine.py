@@ -13,6 +13,7 @@ from bot.buttons import LANGUAGE_MENU, MENU, NEW_MESSAGE, menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.detect import detect
+from bot.events import Events
 from bot.i18n import Translator
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES, from_hint
 from bot.matcher import Matcher
@@ -44,6 +45,7 @@ ASK = "ask"
 TO_STAFF = "staff"
 CONTACT = "contact"
 BOOKING_PREFIXES = ("bk", "ap", "hv", "wt")
+NEWS = "news"
 
 
 @dataclass
@@ -58,9 +60,11 @@ class Engine:
     staff_language: str = "de"
     booking: BookingFlow = field(init=False)
     tickets: TicketDesk = field(init=False)
+    events: Events = field(init=False)
 
     def __post_init__(self) -> None:
         self.booking = BookingFlow(self.store, self.content, self.clock, self.reminder_hours)
+        self.events = Events(self.store, self.content, self.clock, self.translators)
         self.tickets = TicketDesk(
             self.store, self.content, self.clock, self.translators, self.translators[self.staff_language]
         )
@@ -176,6 +180,10 @@ class Engine:
             return [self._welcome(person, with_languages=is_new or person.language_source != "chosen")]
         if name == "menu":
             return [self._menu(person)]
+        if name == "news":
+            return [self._news(person)]
+        if name == "events":
+            return [dataclasses.replace(await self.events.listing(person, self.tr(person)), replace=False)]
         if name in ("appointments", "book"):
             return [dataclasses.replace(await self.booking.hub(person, self.tr(person)), replace=False)]
         if name in ("language", "lang"):
@@ -243,9 +251,14 @@ class Engine:
         if name in BOOKING_PREFIXES:
             return await self.booking.handle(person, tr, action, first_name)
         if name == EVENTS:
-            entry, _lang = self.content.faq_text("events", person.language)
-            text = tr.gettext("The list of events here in the chat is coming soon.") + "\n\n" + entry.answer.strip()
-            return [Reply(text, person.language, self._menu_row(tr))]
+            return [await self.events.listing(person, tr)]
+        if name == "ev":
+            return await self.events.handle(person, tr, action)
+        if name == NEWS:
+            if arg in ("on", "off"):
+                await self.store.set_news(person.id, arg == "on")
+                person = _with(person, news=arg == "on")
+            return [self._news(person, replace=True, changed=bool(arg))]
         if name == ASK:
             text = tr.gettext("Write your question in your own words, in your language. I will try to answer it.")
             rows = ((Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF),), *self._menu_row(tr))
@@ -373,7 +386,7 @@ class Engine:
                 Button("🤝 " + tr.gettext("What we offer"), OFFERS),
                 Button("💬 " + tr.gettext("Ask a question"), ASK),
             ),
-            (Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF),),
+            (Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF), Button("📰 " + tr.gettext("News"), NEWS)),
             (
                 Button("☎️ " + tr.gettext("Contact"), CONTACT),
                 Button("🏢 " + tr.gettext("My office"), OFFICE_MENU),
@@ -395,7 +408,34 @@ class Engine:
         # every language in its own script, so a person who reads only one of them finds it at once.
         language_rows = tuple((Button(NATIVE_NAMES[lang], f"lang:{lang}"),) for lang in LANGUAGES)
         text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{menu.text}"
+        if person.news is None:
+            text += "\n\n📰 " + tr.gettext(
+                "Do you want news from us about events and changes? You can change it any time."
+            )
+            news_row = (
+                (
+                    Button("📰 " + tr.gettext("Yes, send me news"), f"{NEWS}:on.new"),
+                    Button("🔕 " + tr.gettext("No news"), f"{NEWS}:off.new"),
+                ),
+            )
+            return Reply(text, menu.lang, language_rows + news_row + menu.buttons[:-1])
         return Reply(text, menu.lang, language_rows + menu.buttons[:-1])
+
+    def _news(self, person: Person, replace: bool = False, changed: bool = False) -> Reply:
+        tr = self.tr(person)
+        if person.news:
+            state = tr.gettext("You get news from us (events, changes of opening hours). You can stop it any time.")
+        else:
+            state = tr.gettext("You get no news from us. Do you want news about events and changes?")
+        text = ("✅ " + tr.gettext("Saved.") + "\n" if changed else "") + "📰 " + state
+        rows = (
+            (
+                Button("📰 " + tr.gettext("Yes, send me news"), f"{NEWS}:on"),
+                Button("🔕 " + tr.gettext("No news"), f"{NEWS}:off"),
+            ),
+            (Button("🏠 " + tr.gettext("Menu"), MENU),),
+        )
+        return Reply(text, person.language, rows, replace=replace)
 
     def _language_menu(self, person: Person, replace: bool = False) -> Reply:
         tr = self.tr(person)
@@ -422,6 +462,8 @@ class Engine:
             "Write your question, or use these commands:\n"
             "/menu – the main menu\n"
             "/appointments – book or change an appointment\n"
+            "/events – events in the next weeks\n"
+            "/news – news from us: on or off\n"
             "/language – choose your language\n"
             "/office – choose your office\n"
             "/privacy – what we store about you\n"

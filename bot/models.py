@@ -22,6 +22,7 @@ class Person:
     staff_mode: bool = False  # the person chose to write to a person: their messages go to staff
     banned: bool = False
     ban_told: bool = False
+    news: bool | None = None  # None: not asked yet; only True receives announcements
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from bot.booking_flow import interpreter_label, topic_label
 from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
+from bot.events import Events
 from bot.i18n import Translator
 from bot.models import Button, Outgoing, Reply
 from bot.staff import StaffDesk
@@ -22,6 +23,7 @@ class Notices:
     clock: Clock
     translators: dict[str, Translator]
     staff: StaffDesk
+    events: Events
     agenda_time: tuple[int, int] = (7, 30)
 
     async def schedule_agendas(self) -> None:
@@ -54,6 +56,9 @@ class Notices:
             reply = self._slot_free(row["ref"], tr)
         elif kind == "home_visit_confirmed":
             reply = await self._visit_confirmed(int(row["ref"]), tr)
+        elif kind in ("event_reminder", "event_cancelled"):
+            event = await self.store.event(int(row["ref"]))
+            reply = self.events.render_reminder(event, tr, cancelled=kind == "event_cancelled")
         if reply is None:
             return []
         return [

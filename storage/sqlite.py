@@ -34,6 +34,7 @@ def _person(row: aiosqlite.Row) -> Person:
         created_at=datetime.fromisoformat(row["created_at"]),
         last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
         staff_mode=bool(row["staff_mode"]),
+        news=None if row["news"] is None else bool(row["news"]),
         banned=row["banned_at"] is not None,
         ban_told=bool(row["ban_told"]),
     )
@@ -551,4 +552,182 @@ class SqliteStore:
     async def relay_rows(self, ticket_id: int | None = None) -> list[dict]:
         return await self._rows(
             "SELECT * FROM relay WHERE ? IS NULL OR ticket_id = ? ORDER BY id", (ticket_id, ticket_id)
+        )
+
+    # -- news consent ------------------------------------------------------------------------------------------
+
+    async def set_news(self, person_id: int, wanted: bool) -> None:
+        await self._write("UPDATE people SET news = ? WHERE id = ?", (int(wanted), person_id))
+
+    # -- events ------------------------------------------------------------------------------------------------
+
+    async def save_event(
+        self, event: dict, texts: dict[str, tuple[str, str]], now: datetime, event_id: int | None = None
+    ) -> int:
+        """Create (or, with `event_id`, change) an event and its texts per language."""
+        async with self._transaction() as db:
+            values = (
+                event.get("office_id"),
+                _ts(event["starts_at"]),
+                _ts(event["ends_at"]),
+                event["place"],
+                event["address"],
+                event.get("registration"),
+                event.get("capacity"),
+            )
+            if event_id is None:
+                cursor = await db.execute(
+                    "INSERT INTO events (seed_key, office_id, starts_at, ends_at, place, address, registration,"
+                    " capacity, status, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?)",
+                    (event.get("seed_key"), *values, _ts(now), _ts(now)),
+                )
+                event_id = int(cursor.lastrowid or 0)
+            else:
+                await db.execute(
+                    "UPDATE events SET office_id = ?, starts_at = ?, ends_at = ?, place = ?, address = ?,"
+                    " registration = ?, capacity = ?, changed_at = ? WHERE id = ?",
+                    (*values, _ts(now), event_id),
+                )
+                await db.execute("DELETE FROM event_texts WHERE event_id = ?", (event_id,))
+            for lang, (title, description) in texts.items():
+                await db.execute(
+                    "INSERT INTO event_texts (event_id, lang, title, description) VALUES (?, ?, ?, ?)",
+                    (event_id, lang, title, description),
+                )
+            return event_id
+
+    async def event_seeded(self, seed_key: str) -> bool:
+        return bool(await self._rows("SELECT 1 FROM events WHERE seed_key = ?", (seed_key,)))
+
+    async def event(self, event_id: int) -> dict | None:
+        rows = await self._rows("SELECT * FROM events WHERE id = ?", (event_id,))
+        if not rows:
+            return None
+        texts = await self._rows("SELECT lang, title, description FROM event_texts WHERE event_id = ?", (event_id,))
+        return {**rows[0], "texts": {t["lang"]: (t["title"], t["description"]) for t in texts}}
+
+    async def upcoming_events(self, start: datetime, end: datetime) -> list[dict]:
+        rows = await self._rows(
+            "SELECT id FROM events WHERE status = 'published' AND ends_at >= ? AND starts_at < ? ORDER BY starts_at",
+            (_ts(start), _ts(end)),
+        )
+        return [e for e in [await self.event(r["id"]) for r in rows] if e is not None]
+
+    async def cancel_event(self, event_id: int, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE events SET status = 'cancelled', changed_at = ? WHERE id = ? AND status = 'published'",
+            (_ts(now), event_id),
+        )
+        return cursor.rowcount > 0
+
+    async def add_event_reminder(self, event_id: int, person_id: int, now: datetime) -> bool:
+        cursor = await self._write(
+            "INSERT OR IGNORE INTO event_reminders (event_id, person_id, created_at) VALUES (?, ?, ?)",
+            (event_id, person_id, _ts(now)),
+        )
+        return cursor.rowcount > 0
+
+    async def event_reminder_people(self, event_id: int) -> list[int]:
+        rows = await self._rows("SELECT person_id FROM event_reminders WHERE event_id = ?", (event_id,))
+        return [int(r["person_id"]) for r in rows]
+
+    # -- staff drafts (guided flows) ---------------------------------------------------------------------------
+
+    async def draft(self, chat_id: int, user_id: int) -> dict | None:
+        rows = await self._rows("SELECT * FROM staff_drafts WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
+        return rows[0] if rows else None
+
+    async def save_draft(self, chat_id: int, user_id: int, kind: str, data: str, now: datetime) -> None:
+        await self._write(
+            "INSERT INTO staff_drafts (chat_id, user_id, kind, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (chat_id, user_id, kind, data, _ts(now)),
+        )
+
+    async def drop_draft(self, chat_id: int, user_id: int) -> None:
+        await self._write("DELETE FROM staff_drafts WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
+
+    # -- announcements -----------------------------------------------------------------------------------------
+
+    async def audience(self, kind: str, value: str | None) -> list[int]:
+        """People who agreed to news, are reachable and not banned, in the chosen audience."""
+        rows = await self._rows(
+            "SELECT id FROM people WHERE news = 1 AND inactive_at IS NULL AND banned_at IS NULL"
+            " AND (? = 'all' OR (? = 'office' AND office_id = ?) OR (? = 'language' AND language = ?)) ORDER BY id",
+            (kind, kind, value, kind, value),
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def create_announcement(self, audience: str, people: list[int], texts: dict[str, str], now: datetime) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO announcements (audience, status, total, created_at) VALUES (?, 'sending', ?, ?)",
+                (audience, len(people), _ts(now)),
+            )
+            announcement_id = int(cursor.lastrowid or 0)
+            await db.executemany(
+                "INSERT INTO announcement_texts (announcement_id, lang, text) VALUES (?, ?, ?)",
+                [(announcement_id, lang, text) for lang, text in texts.items()],
+            )
+            await db.executemany(
+                "INSERT INTO deliveries (announcement_id, person_id) VALUES (?, ?)",
+                [(announcement_id, person_id) for person_id in people],
+            )
+            return announcement_id
+
+    async def announcement(self, announcement_id: int) -> dict | None:
+        rows = await self._rows("SELECT * FROM announcements WHERE id = ?", (announcement_id,))
+        if not rows:
+            return None
+        texts = await self._rows(
+            "SELECT lang, text FROM announcement_texts WHERE announcement_id = ?", (announcement_id,)
+        )
+        counts = await self._rows(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE announcement_id = ? GROUP BY state", (announcement_id,)
+        )
+        return {
+            **rows[0],
+            "texts": {t["lang"]: t["text"] for t in texts},
+            "counts": {c["state"]: int(c["n"]) for c in counts},
+        }
+
+    async def sending_announcements(self) -> list[int]:
+        rows = await self._rows("SELECT id FROM announcements WHERE status = 'sending' ORDER BY id")
+        return [int(r["id"]) for r in rows]
+
+    async def set_announcement_progress(self, announcement_id: int, chat: int, message: int) -> None:
+        await self._write(
+            "UPDATE announcements SET progress_chat = ?, progress_message = ? WHERE id = ?",
+            (chat, message, announcement_id),
+        )
+
+    async def finish_announcement(self, announcement_id: int, status: str, now: datetime) -> bool:
+        cursor = await self._write(
+            "UPDATE announcements SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
+            (status, _ts(now), announcement_id),
+        )
+        return cursor.rowcount > 0
+
+    async def claim_deliveries(self, announcement_id: int, boot_id: str, limit: int) -> list[dict]:
+        """The next people to send to. A run that died while sending left rows 'sending': taken over."""
+        async with self._lock:
+            return await self._rows(
+                "UPDATE deliveries SET state = 'sending', boot_id = ? WHERE rowid IN ("
+                " SELECT d.rowid FROM deliveries d WHERE d.announcement_id = ? AND (d.state = 'pending'"
+                " OR (d.state = 'sending' AND d.boot_id != ?)) ORDER BY d.person_id LIMIT ?)"
+                " RETURNING announcement_id, person_id",
+                (boot_id, announcement_id, boot_id, limit),
+            )
+
+    async def finish_delivery(self, announcement_id: int, person_id: int, state: str, now: datetime) -> None:
+        await self._write(
+            "UPDATE deliveries SET state = ?, sent_at = ? WHERE announcement_id = ? AND person_id = ?",
+            (state, _ts(now), announcement_id, person_id),
+        )
+
+    async def release_delivery(self, announcement_id: int, person_id: int) -> None:
+        await self._write(
+            "UPDATE deliveries SET state = 'pending' WHERE announcement_id = ? AND person_id = ?",
+            (announcement_id, person_id),
         )

@@ -97,10 +97,10 @@ async def test_main_menu_has_every_topic(engine):
     assert {"hours", "where", "appts", "events", "offers", "ask", "langs"} <= set(actions(reply))
 
 
-async def test_features_of_later_issues_say_so_honestly(engine):
+async def test_no_events_planned_is_said_plainly(engine):
     await engine.handle(Incoming(CH, "10", "command", action="menu", lang_hint="en"))
     [events] = await engine.handle(press("10", "events"))
-    assert "coming soon" in events.text
+    assert "no events planned" in events.text
 
 
 async def test_office_choice_narrows_the_answer_to_that_office(engine):

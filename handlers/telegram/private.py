@@ -12,7 +12,7 @@ from handlers.telegram.delivery import answer
 from handlers.telegram.relay import Relay
 
 CHANNEL = "telegram"
-COMMANDS = ("menu", "appointments", "book", "language", "lang", "help", "privacy", "office")
+COMMANDS = ("menu", "appointments", "book", "events", "news", "language", "lang", "help", "privacy", "office")
 
 
 def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:
