@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.announcements import Announcements
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.engine import Engine
+from bot.events import EventFlow
 from bot.i18n import load_translators
 from bot.matcher import Matcher
 from bot.notices import Notices
@@ -21,6 +23,8 @@ class App:
     content: Content
     staff: StaffDesk
     notices: Notices
+    announcements: Announcements
+    event_flow: EventFlow
 
     async def close(self) -> None:
         await self.store.close()
@@ -48,4 +52,15 @@ async def build_app(
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
     notices = Notices(store, content, clock, translators, staff, engine.events, settings.agenda_time)
     await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
-    return App(engine=engine, store=store, content=content, staff=staff, notices=notices)
+    staff_tr = translators[settings.staff_language]
+    announcements = Announcements(store, content, clock, staff_tr, translators)
+    event_flow = EventFlow(engine.events, staff_tr)
+    return App(
+        engine=engine,
+        store=store,
+        content=content,
+        staff=staff,
+        notices=notices,
+        announcements=announcements,
+        event_flow=event_flow,
+    )

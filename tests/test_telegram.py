@@ -49,7 +49,7 @@ async def test_commands_are_registered_in_all_five_languages(fake, tmp_path: Pat
     languages = {lang for (_scope, lang) in fake.commands}
     assert languages == {"", "de", "en", "ar", "fa", "ti"}
     names = {tuple(c["command"] for c in cmds) for cmds in fake.commands.values()}
-    assert names == {("start", "menu", "appointments", "language", "office", "privacy", "help")}
+    assert names == {("start", "menu", "appointments", "events", "news", "language", "office", "privacy", "help")}
     descriptions = {lang: cmds[1]["description"] for (_s, lang), cmds in fake.commands.items()}
     assert descriptions[""] == descriptions["de"] == "Hauptmenü"
     assert descriptions["en"] == "Main menu"

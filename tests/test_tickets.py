@@ -222,6 +222,11 @@ async def test_an_emergency_is_answered_at_once_and_marked_urgent(fake, tmp_path
         await fake.wait_for(
             lambda: any("🆘" in m.get("text", "") and "message_thread_id" not in m for m in fake.messages_to(STAFF_ID))
         )
+        await fake.wait_for(
+            lambda: any(
+                m.get("text") == "my husband hits me, I am afraid" for m in fake.messages_in_topic(STAFF_ID, thread)
+            )
+        )
         topic = fake.messages_in_topic(STAFF_ID, thread)
         ticket = await running.channel.app.store.ticket(1)
     assert any("🆘" in m.get("text", "") for m in topic)

@@ -28,6 +28,7 @@ from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.models import Outgoing
 from bot.scheduler import Scheduler, Undeliverable
 from handlers.telegram import groups, private, staff
+from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
 from handlers.telegram.relay import Relay, check_staff_group
@@ -53,6 +54,7 @@ class TelegramChannel:
     in_flight: InFlight = field(default_factory=InFlight)
     tick_seconds: float = 5.0
     relay: Relay = field(init=False)
+    broadcaster: Broadcaster = field(init=False)
     dispatcher: Dispatcher = field(init=False)
     scheduler: Scheduler = field(init=False)
 
@@ -60,10 +62,15 @@ class TelegramChannel:
         self.relay = Relay(
             self.bot, self.app.store, self.app.engine.tickets, self.clock, self.boot_id, self.settings.staff_chat_id
         )
+        self.broadcaster = Broadcaster(
+            self.bot, self.app.store, self.app.announcements, self.clock, self.boot_id, self.settings.staff_chat_id
+        )
         dp = Dispatcher(
             engine=self.app.engine,
             staff=self.app.staff,
             relay=self.relay,
+            app=self.app,
+            broadcaster=self.broadcaster,
             staff_chat_id=self.settings.staff_chat_id,
             staff_chats=self.staff_chats,
         )
@@ -92,7 +99,11 @@ class TelegramChannel:
 
     async def run_background(self, stop: asyncio.Event) -> None:
         """The scheduler (reminders, notices) and the relay (tickets), until `stop`."""
-        await asyncio.gather(self.run_scheduler(stop), self.relay.run(stop, self.tick_seconds))
+        await asyncio.gather(
+            self.run_scheduler(stop),
+            self.relay.run(stop, self.tick_seconds),
+            self.broadcaster.run(stop, self.tick_seconds),
+        )
 
     async def run_scheduler(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

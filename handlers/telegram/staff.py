@@ -4,18 +4,25 @@ topic per person: what staff write there goes to the person, except internal not
 Only the group named by STAFF_CHAT_ID (or an office's own group) reaches these handlers.
 """
 
+import json
+from datetime import datetime, timedelta
+
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.bootstrap import App
 from bot.engine import Engine
+from bot.models import Reply
 from bot.staff import StaffDesk
 from bot.tickets import STAFF_TICKET_COMMANDS, is_note
+from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
 from handlers.telegram.relay import Relay
 
 STAFF_COMMANDS = ("agenda", "block", "unblock", "visit")
+FLOW_COMMANDS = ("event", "events", "event_cancel", "announce", "stop", "cancel")
 
 
 async def _in_topic(bot: Bot, message: Message, text: str) -> None:
@@ -90,6 +97,86 @@ async def staff_button(callback: CallbackQuery, staff: StaffDesk, bot: Bot) -> N
         await deliver(bot, callback.message.chat.id, replies, callback.message.message_id)
 
 
+async def flow_command(
+    message: Message, command: CommandObject, engine: Engine, app: App, bot: Bot, broadcaster: Broadcaster
+) -> None:
+    """/event [id], /events, /event_cancel <id>, /announce, /stop <id>, /cancel (a flow in progress)."""
+    name, args = command.command.lower(), (command.args or "").strip()
+    chat, user = message.chat.id, message.from_user.id if message.from_user else 0
+    tr = app.staff.tr
+    if name == "event":
+        reply = await app.event_flow.start(chat, user, int(args) if args.isdigit() else None)
+    elif name == "events":
+        now = engine.clock.now()
+        upcoming = await engine.store.upcoming_events(now, now + timedelta(weeks=26))
+        lines = [tr.gettext("Events (edit: /event <number>, cancel: /event_cancel <number>):")]
+        for event in upcoming:
+            title = event["texts"]["de"][0]
+            start = datetime.fromisoformat(event["starts_at"]).astimezone(engine.content.timezone)
+            lines.append(f"#{event['id']} {tr.date_short(start.date())} {tr.time(start)} · {title}")
+        reply = Reply("\n".join(lines), tr.lang)
+    elif name == "event_cancel" and args.isdigit():
+        told = await engine.events.cancel(int(args))
+        reply = Reply(
+            tr.gettext("Event #{number} cancelled; {told} people who wanted a reminder are told.").format(
+                number=args, told=told
+            ),
+            tr.lang,
+        )
+    elif name == "announce":
+        reply = await app.announcements.start(chat, user)
+    elif name == "stop" and args.isdigit():
+        stopped = await app.announcements.stop(int(args))
+        reply = Reply(tr.gettext("Stopped.") if stopped else tr.gettext("Nothing to stop."), tr.lang)
+    elif name == "cancel":
+        await engine.store.drop_draft(chat, user)
+        reply = Reply(tr.gettext("Discarded."), tr.lang)
+    else:
+        reply = Reply(tr.gettext("Please write: /{command} <number>").format(command=name), tr.lang)
+    await deliver(bot, chat, [reply])
+
+
+async def flow_text(message: Message, engine: Engine, app: App, bot: Bot) -> None:
+    """Plain text in the staff group's general area: the next answer of a guided flow, if one is open."""
+    if message.from_user is None:
+        return
+    draft = await engine.store.draft(message.chat.id, message.from_user.id)
+    if draft is None:
+        return
+    data = json.loads(draft["data"])
+    text = message.text or ""
+    if draft["kind"] == "event":
+        reply = await app.event_flow.answer(message.chat.id, message.from_user.id, data, text)
+    else:
+        reply = await app.announcements.answer(message.chat.id, message.from_user.id, data, text)
+    await deliver(bot, message.chat.id, [reply])
+
+
+async def flow_button(callback: CallbackQuery, engine: Engine, app: App, bot: Bot, broadcaster: Broadcaster) -> None:
+    try:
+        await callback.answer()
+    except TelegramBadRequest:
+        pass
+    data_text = callback.data or ""
+    chat = callback.message.chat.id if callback.message else 0
+    if data_text.startswith("anstop:") and data_text[7:].isdigit():
+        await app.announcements.stop(int(data_text[7:]))
+        return
+    draft = await engine.store.draft(chat, callback.from_user.id)
+    if draft is None:
+        return
+    data = json.loads(draft["data"])
+    if data_text.startswith("evf:") and draft["kind"] == "event":
+        reply = await app.event_flow.press(chat, callback.from_user.id, data, data_text)
+    elif data_text.startswith("anf:") and draft["kind"] == "announce":
+        reply, started = await app.announcements.press(chat, callback.from_user.id, data, data_text)
+        if started is not None:
+            broadcaster.wake.set()
+    else:
+        return
+    await deliver(bot, chat, [reply])
+
+
 def make_router(staff_chats: set[int]) -> Router:
     router = Router(name="staff")
     if not staff_chats:
@@ -100,7 +187,10 @@ def make_router(staff_chats: set[int]) -> Router:
     in_topic = F.is_topic_message.is_(True)
     router.message.register(ticket_command, in_topic, Command(*STAFF_TICKET_COMMANDS))
     router.message.register(staff_command, Command(*STAFF_COMMANDS))
+    router.message.register(flow_command, Command(*FLOW_COMMANDS))
     router.message.register(topic_message, in_topic)
+    router.message.register(flow_text, F.text)
     router.edited_message.register(topic_edit, in_topic)
     router.callback_query.register(staff_button, F.data.startswith("sa:"))
+    router.callback_query.register(flow_button, F.data.regexp(r"^(evf|anf|anstop):"))
     return router

@@ -1,0 +1,125 @@
+"""Send announcements: a stored job per announcement, one row per person, paced under Telegram's limits.
+
+About 30 messages a second are allowed overall (each person gets one message, so the one-per-second per
+chat limit holds by itself); we send at `rate` (default 25/s) and a 429 pauses all sending for
+`retry_after` (RetryRequests). Each person's row is marked when their message went out: after a crash or
+restart the job goes on with the people not yet marked. A progress message in the staff group is edited as
+it goes, and ends with a report.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+from bot.announcements import Announcements
+from bot.clock import Clock
+from handlers.telegram.delivery import deliver
+from handlers.telegram.render import keyboard
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Broadcaster:
+    bot: Bot
+    store: Store
+    announcements: Announcements
+    clock: Clock
+    boot_id: str
+    staff_chat_id: int | None
+    rate: float = 25.0
+    progress_every: float = 2.0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _next_send: float = 0.0
+
+    async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
+        while not stop.is_set():
+            try:
+                for announcement_id in await self.store.sending_announcements():
+                    await self.send(announcement_id, stop)
+            except Exception as exc:
+                log.error("broadcast round failed: %s", type(exc).__name__)
+            self.wake.clear()
+            try:
+                async with asyncio.timeout(tick_seconds):
+                    await asyncio.wait(
+                        [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())],
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+            except TimeoutError:
+                pass
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._next_send = max(self._next_send, now)
+        await asyncio.sleep(self._next_send - now)
+        self._next_send += 1.0 / self.rate
+
+    async def _progress(self, announcement_id: int, final: bool = False) -> None:
+        announcement = await self.store.announcement(announcement_id)
+        if announcement is None or self.staff_chat_id is None:
+            return
+        reply = self.announcements.progress(announcement, self.rate, final)
+        try:
+            if announcement["progress_message"] is None:
+                sent = await self.bot.send_message(self.staff_chat_id, reply.text, reply_markup=keyboard(reply))
+                await self.store.set_announcement_progress(announcement_id, self.staff_chat_id, sent.message_id)
+            else:
+                await self.bot.edit_message_text(
+                    chat_id=announcement["progress_chat"],
+                    message_id=announcement["progress_message"],
+                    text=reply.text,
+                    reply_markup=keyboard(reply),
+                )
+        except TelegramBadRequest:
+            pass  # progress is a courtesy ("not modified" included): never let it stop the sending
+
+    async def send(self, announcement_id: int, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        await self._progress(announcement_id)
+        last_progress = loop.time()
+        while not stop.is_set():
+            announcement = await self.store.announcement(announcement_id)
+            if announcement is None or announcement["status"] != "sending":
+                break
+            batch = await self.store.claim_deliveries(announcement_id, self.boot_id, 10)
+            if not batch:
+                await self.store.finish_announcement(announcement_id, "done", self.clock.now())
+                break
+            for row in batch:
+                if stop.is_set():
+                    await self.store.release_delivery(announcement_id, row["person_id"])
+                    continue
+                await self._one(announcement, row["person_id"])
+                if loop.time() - last_progress >= self.progress_every:
+                    await self._progress(announcement_id)
+                    last_progress = loop.time()
+        await self._progress(announcement_id, final=True)
+
+    async def _one(self, announcement: dict, person_id: int) -> None:
+        now = self.clock.now()
+        person = await self.store.person_by_id(person_id)
+        if person is None or person.channel != "telegram" or person.banned:
+            await self.store.finish_delivery(announcement["id"], person_id, "failed", now)
+            return
+        await self._pace()
+        try:
+            await deliver(
+                self.bot, int(person.user_id), [self.announcements.message_for(announcement, person.language)]
+            )
+        except TelegramForbiddenError:
+            await self.store.set_inactive(person.id, now)
+            await self.store.finish_delivery(announcement["id"], person_id, "blocked", now)
+            return
+        except TelegramBadRequest:
+            await self.store.finish_delivery(announcement["id"], person_id, "failed", now)
+            return
+        except Exception:
+            await self.store.release_delivery(announcement["id"], person_id)
+            raise
+        await self.store.finish_delivery(announcement["id"], person_id, "sent", self.clock.now())
