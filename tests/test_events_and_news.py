@@ -212,3 +212,56 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     # Never more than 30 messages to people in any one second.
     times = sorted(c.at for c in fake.calls_to("sendMessage") if int(c.params["chat_id"]) > 0)
     assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 30
+
+
+async def _broadcast_setup(fake, tmp_path: Path, clock, people: int):
+    from telegram_env import settings_for
+
+    from bot.bootstrap import build_app
+    from handlers.telegram.app import make_bot
+
+    settings = settings_for(fake, tmp_path / "db.sqlite3", STAFF_CHAT_ID=str(STAFF_ID))
+    app = await build_app(settings, clock)
+    bot = make_bot(settings, request_timeout=3)
+    users = [fake.user(8000 + i, f"B{i}", "en") for i in range(people)]
+    for user in users:
+        person = await app.store.create_person("telegram", str(user.id), "en", "chosen", clock.now())
+        await app.store.set_news(person.id, True)
+    announcement_id = await app.store.create_announcement(
+        "all", await app.store.audience("all", None), {"de": "Hallo", "en": "Hello everyone"}, clock.now()
+    )
+    return app, bot, users, announcement_id
+
+
+async def test_staff_can_stop_a_running_announcement(fake, tmp_path: Path, clock):
+    fake.staff_group(STAFF_ID)
+    app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 60)
+    sender = Broadcaster(bot, app.store, app.announcements, clock, "run", STAFF_ID, rate=20, progress_every=0.2)
+    task = asyncio.create_task(sender.send(announcement_id, asyncio.Event()))
+    await fake.wait_for(lambda: sum(len(fake.messages_to(u.chat_id)) for u in users) >= 10, timeout=20)
+    assert await app.announcements.stop(announcement_id)
+    await asyncio.wait_for(task, 20)
+    final = await app.store.announcement(announcement_id)
+    got = sum(len(fake.messages_to(u.chat_id)) for u in users)
+    await bot.session.close()
+    await app.close()
+    assert final["status"] == "stopped" and 10 <= got < 60
+    report = fake.messages_to(STAFF_ID)[-1]["text"]
+    assert ("⏹" in report and f"left: {60 - got}" in report) or str(60 - got) in report
+
+
+async def test_429_waits_and_blocked_people_become_inactive(fake, tmp_path: Path, clock):
+    fake.staff_group(STAFF_ID)
+    app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 6)
+    fake.blocked_by.add(users[2].chat_id)
+    fake.fail("sendMessage", 429, times=1, retry_after=1)
+    sender = Broadcaster(bot, app.store, app.announcements, clock, "run", STAFF_ID)
+    await sender.send(announcement_id, asyncio.Event())
+    final = await app.store.announcement(announcement_id)
+    inactive = await app.store._rows("SELECT user_id FROM people WHERE inactive_at IS NOT NULL")
+    await bot.session.close()
+    await app.close()
+    assert final["counts"] == {"sent": 5, "blocked": 1}
+    assert [r["user_id"] for r in inactive] == [str(users[2].id)]
+    assert any(c.status == 429 for c in fake.calls_to("sendMessage", ok_only=False))
+    assert all(len(fake.messages_to(u.chat_id)) == 1 for i, u in enumerate(users) if i != 2)
