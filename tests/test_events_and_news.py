@@ -1,9 +1,11 @@
 """Events and announcements: staff publish in the staff group, people read them in their language."""
 
 import asyncio
+import json
 from pathlib import Path
 
 from booking_helpers import CH, actions, first, press, start
+from conftest import berlin
 from telegram_env import running_bot
 
 from bot.bidi import strip_isolates
@@ -265,3 +267,26 @@ async def test_429_waits_and_blocked_people_become_inactive(fake, tmp_path: Path
     assert [r["user_id"] for r in inactive] == [str(users[2].id)]
     assert any(c.status == 429 for c in fake.calls_to("sendMessage", ok_only=False))
     assert all(len(fake.messages_to(u.chat_id)) == 1 for i, u in enumerate(users) if i != 2)
+
+
+async def test_staff_edit_an_event_keeping_what_they_do_not_change(engine, store, translators):
+    from bot.events import EventFlow
+
+    await seeded(engine)
+    flow = EventFlow(engine.events, translators["en"])
+    [cafe] = [
+        e for e in await store.upcoming_events(engine.clock.now(), berlin(2027, 1, 1)) if e["office_id"] == "brackel"
+    ]
+    reply = await flow.start(-1, 7, cafe["id"])
+    assert "keep" in reply.text
+    for answer in [".", ".", "03.12.2026 16:00-18:00", ".", "."]:
+        draft = await store.draft(-1, 7)
+        reply = await flow.answer(-1, 7, json.loads(draft["data"]), answer)
+    draft = await store.draft(-1, 7)
+    reply = await flow.press(-1, 7, json.loads(draft["data"]), "evf:office:brackel")
+    for answer in [".", ".", ".", ".", ".", "."]:
+        reply = await flow.answer(-1, 7, json.loads((await store.draft(-1, 7))["data"]), answer)
+    assert "[ar]" in reply.text and "مقهى اللغة" in reply.text
+    await flow.press(-1, 7, json.loads((await store.draft(-1, 7))["data"]), "evf:publish")
+    edited = await store.event(cafe["id"])
+    assert edited["starts_at"].startswith("2026-12-03T15:00") and edited["texts"]["de"][0] == "Sprachcafé"
