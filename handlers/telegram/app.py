@@ -30,6 +30,7 @@ from bot.scheduler import Scheduler, Undeliverable
 from handlers.telegram import groups, private, staff
 from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
+from handlers.telegram.loops import repeat
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
 from handlers.telegram.relay import Relay, check_staff_group
 
@@ -106,16 +107,7 @@ class TelegramChannel:
         )
 
     async def run_scheduler(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.scheduler.run_once(self.send)
-            except Exception as exc:
-                log.error("scheduler tick failed: %s", type(exc).__name__)
-            try:
-                async with asyncio.timeout(self.tick_seconds):
-                    await stop.wait()
-            except TimeoutError:
-                pass
+        await repeat(lambda: self.scheduler.run_once(self.send), stop, self.tick_seconds, "scheduler")
 
     @property
     def staff_chats(self) -> set[int]:

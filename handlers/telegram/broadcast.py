@@ -17,6 +17,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from bot.announcements import Announcements
 from bot.clock import Clock
 from handlers.telegram.delivery import deliver
+from handlers.telegram.loops import repeat
 from handlers.telegram.render import keyboard
 from storage import Store
 
@@ -37,21 +38,11 @@ class Broadcaster:
     _next_send: float = 0.0
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
-        while not stop.is_set():
-            try:
-                for announcement_id in await self.store.sending_announcements():
-                    await self.send(announcement_id, stop)
-            except Exception as exc:
-                log.error("broadcast round failed: %s", type(exc).__name__)
-            self.wake.clear()
-            try:
-                async with asyncio.timeout(tick_seconds):
-                    await asyncio.wait(
-                        [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())],
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-            except TimeoutError:
-                pass
+        async def round_() -> None:
+            for announcement_id in await self.store.sending_announcements():
+                await self.send(announcement_id, stop)
+
+        await repeat(round_, stop, tick_seconds, "broadcast", self.wake)
 
     async def _pace(self) -> None:
         loop = asyncio.get_running_loop()

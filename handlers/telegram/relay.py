@@ -24,6 +24,7 @@ from aiogram.types import LinkPreviewOptions, Message, ReplyParameters
 from bot.clock import Clock
 from bot.models import Person, Reply
 from bot.tickets import TicketDesk, buttons_from_json
+from handlers.telegram.loops import repeat
 from handlers.telegram.render import as_html, keyboard, split_text
 from storage import Store
 
@@ -77,20 +78,7 @@ class Relay:
         return office.staff_chat_id if office is not None and office.staff_chat_id else self.staff_chat_id
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception as exc:
-                log.error("relay round failed: %s", type(exc).__name__)
-            self.wake.clear()
-            try:
-                async with asyncio.timeout(tick_seconds):
-                    await asyncio.wait(
-                        [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())],
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-            except TimeoutError:
-                pass
+        await repeat(self.run_once, stop, tick_seconds, "relay", self.wake)
 
     async def run_once(self) -> int:
         rows = await self.store.claim_relay(self.boot_id)
