@@ -94,5 +94,11 @@ async def run_console(
             stdout.flush()
             continue
         event = parse(line, buttons, user_id, lang)
-        if event is not None:
-            show(await engine.handle(event))
+        if event is None:
+            continue
+        routed = await engine.route(event)
+        if routed.ticket_id is not None:
+            # Written to a person: stored for the team (the staff group reads it when Telegram runs).
+            await engine.store.add_relay(routed.ticket_id, "in", "text", engine.clock.now(), text=event.text.strip())
+            stdout.write("📨 ✓\n")
+        show(routed.replies)

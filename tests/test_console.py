@@ -59,3 +59,13 @@ def test_main_job_without_token_opens_the_console_chat(tmp_path: Path):
     )
     assert result.returncode == 0, result.stderr
     assert "lokal willkommen" in result.stdout and (tmp_path / "main.sqlite3").is_file()
+
+
+async def test_console_messages_to_a_person_are_stored_for_the_team(engine, store):
+    stdin = io.StringIO("/menu\n7\nmy question for a person\n/quit\n")  # [7] 🙋 Write to a person
+    stdout = io.StringIO()
+    await run_console(engine, stdin=stdin, stdout=stdout, lang="en")
+    person = await store.get_person("console", "local")
+    ticket = await store.open_ticket_of(person.id)
+    texts = [r["text"] for r in await store.relay_rows(ticket["id"])]
+    assert "my question for a person" in texts and "📨 ✓" in stdout.getvalue()
