@@ -66,3 +66,21 @@ async def running_bot(
             await asyncio.wait_for(scheduler, 30)
         await bot.session.close()
         await app.close()
+
+
+async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`willkommen run` as its own process (for tests that stop or kill it)."""
+    import sys
+
+    from conftest import ROOT
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "handlers.cli",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )

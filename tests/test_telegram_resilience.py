@@ -5,12 +5,10 @@ import os
 import signal
 import socket
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
-from telegram_env import running_bot
+from telegram_env import running_bot, start_willkommen_run
 
 SECRET = "s3cret-token_for-the-webhook"
 
@@ -130,19 +128,6 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one_once(fak
         await asyncio.sleep(0.3)
     assert len(fake.messages_to(user.chat_id)) == 1
     assert not fake.calls_to("getUpdates")
-
-
-async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "handlers.cli",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):

@@ -3,11 +3,9 @@
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
-from conftest import ROOT
-from telegram_env import running_bot
+from telegram_env import running_bot, start_willkommen_run
 
 STAFF_ID = -1006666
 
@@ -25,16 +23,7 @@ async def start_process(fake, db: Path) -> asyncio.subprocess.Process:
         "WILLKOMMEN_DB": str(db),
         "STAFF_CHAT_ID": str(STAFF_ID),
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "handlers.cli",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_willkommen_run(env)
 
 
 def copies_of(fake, chat_id: int, source_chat: int, source_message: int) -> int:
