@@ -170,3 +170,22 @@ async def test_staff_block_unblock_and_home_visits(tmp_path, monkeypatch):
     told = [m for m in channel.sent if m.channel == CH]
     assert len(told) == 1 and told[0].reply.lang == "ar" and "14:00" in told[0].reply.text
     await app.close()
+
+
+async def test_event_reminder_is_sent_once_the_day_before(tmp_path, monkeypatch):
+    clock = ManualClock(berlin(2026, 11, 24, 10, 30))
+    app = await make_app(tmp_path, clock, monkeypatch)
+    await start(app.engine, "ev1", "ar")
+    [listing] = await app.engine.handle(press("ev1", "events"))
+    [details] = await app.engine.handle(press("ev1", first(listing, "ev:d:")))
+    await app.engine.handle(press("ev1", first(details, "ev:r:")))
+    scheduler = Scheduler(app.store, app.notices, clock, "boot")
+    channel = Channel()
+    await scheduler.run_once(channel)
+    assert [m for m in channel.sent if m.channel == CH] == []
+    clock.set(berlin(2026, 12, 2, 15, 0))  # the day before the language café (3 December, 15:00)
+    await scheduler.run_once(channel)
+    await Scheduler(app.store, app.notices, clock, "after-restart").run_once(channel)
+    [reminder] = [m for m in channel.sent if m.channel == CH]
+    assert reminder.reply.lang == "ar" and "مقهى اللغة" in reminder.reply.text
+    await app.close()
