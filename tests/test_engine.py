@@ -21,7 +21,7 @@ def actions(reply) -> list[str]:
 async def test_arabic_question_is_answered_in_arabic(engine):
     [reply] = await engine.handle(text("1", "متى يفتح المكتب؟"))
     assert reply.lang == "ar"
-    assert "مفتوح" in reply.text or "مغلق" in reply.text
+    assert "مفتوح" in reply.text  # Tuesday 10:30: open
     assert "langs.new" in actions(reply)  # the language menu is always one tap away
 
 

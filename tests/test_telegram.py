@@ -73,9 +73,7 @@ async def test_tigrinya_user_changes_language_with_the_menu_edited_in_place(fake
     messages = fake.messages_to(user.chat_id)
     assert len(messages) == 2  # the menu was edited, not sent again
     assert "Ich schreibe Ihnen jetzt auf Deutsch" in messages[0]["text"]
-    assert ("Brackeler Hellweg 146" in messages[1]["text"] and "Adresse" in messages[1]["text"]) or "Büro" in messages[
-        1
-    ]["text"]
+    assert "Brackeler Hellweg 146" in messages[1]["text"] and "Büro" in messages[1]["text"]
     assert len(fake.calls_to("answerCallbackQuery")) == 2
 
 
