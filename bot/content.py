@@ -241,6 +241,8 @@ class LanguageFile(_Strict):
     review: Review
     faq: dict[str, FaqText] = Field(default_factory=dict)
     out_of_scope: list[str] = Field(default_factory=list)
+    # Words that mark a question as one the bot must not answer (a lawyer, a court, the asylum case ...).
+    out_of_scope_keywords: list[str] = Field(default_factory=list)
     offers: dict[str, OfferText] = Field(default_factory=dict)
 
     def status_of(self, entry: FaqText | OfferText) -> ReviewStatus:

@@ -108,8 +108,12 @@ class Matcher:
                     tokens = tuple(normalize(keyword).split())
                     if tokens:
                         keywords[faq_id].append(tokens)
-            for example in text.out_of_scope:
+            for example in (*text.out_of_scope, *text.out_of_scope_keywords):
                 labelled.append((OUT_OF_SCOPE, example, lang))
+            for keyword in text.out_of_scope_keywords:
+                tokens = tuple(normalize(keyword).split())
+                if tokens:
+                    keywords[OUT_OF_SCOPE].append(tokens)
         return cls.from_examples(labelled, keywords, thresholds)
 
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from bot.detect import detect
 from bot.faq_eval import EvalFileError, evaluate, read_items
 
 DEV = ROOT / "tests" / "data" / "faq_dev.jsonl"
@@ -40,8 +41,18 @@ def test_held_out_set_written_without_seeing_content_or_dev_set(matcher):
 
 
 def test_out_of_scope_questions_stay_unanswered(matcher):
-    for question in ("Wann bekomme ich meinen Aufenthaltstitel?", "will they deport me", "هل سيتم ترحيلي؟"):
-        assert matcher.match(question).faq_id is None, question
+    questions = (
+        "Wann bekomme ich meinen Aufenthaltstitel?",
+        "will they deport me",
+        "هل سيتم ترحيلي؟",
+        # "free" must not pull a lawyer question to the "costs" answer
+        "Was kostet ein Anwalt?",
+        "where can I find a free lawyer",
+        "أين أجد محامي مجاني",
+        "وکیل رایگان کجا پیدا کنم؟",
+    )
+    for question in questions:
+        assert matcher.match(question, detect(question).lang).faq_id is None, question
 
 
 def test_faq_eval_command_prints_table_and_json_last_line(tmp_path: Path):
