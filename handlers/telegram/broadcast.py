@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from bot.announcements import Announcements
 from bot.clock import Clock
+from bot.models import Person
 from handlers.telegram.delivery import deliver
 from handlers.telegram.loops import repeat
 from handlers.telegram.render import keyboard
@@ -99,18 +100,23 @@ class Broadcaster:
             await self.store.finish_delivery(announcement["id"], person_id, "failed", now)
             return
         await self._pace()
+        # Sending and marking belong together: a stop (task cancellation) waits for both, so a stop never
+        # leaves a person "sent but not marked". (A hard kill in that instant still can: they get it twice.)
+        await asyncio.shield(self._send_and_mark(announcement, person))
+
+    async def _send_and_mark(self, announcement: dict, person: Person) -> None:
         try:
             await deliver(
                 self.bot, int(person.user_id), [self.announcements.message_for(announcement, person.language)]
             )
         except TelegramForbiddenError:
-            await self.store.set_inactive(person.id, now)
-            await self.store.finish_delivery(announcement["id"], person_id, "blocked", now)
+            await self.store.set_inactive(person.id, self.clock.now())
+            await self.store.finish_delivery(announcement["id"], person.id, "blocked", self.clock.now())
             return
         except TelegramBadRequest:
-            await self.store.finish_delivery(announcement["id"], person_id, "failed", now)
+            await self.store.finish_delivery(announcement["id"], person.id, "failed", self.clock.now())
             return
         except Exception:
-            await self.store.release_delivery(announcement["id"], person_id)
+            await self.store.release_delivery(announcement["id"], person.id)
             raise
-        await self.store.finish_delivery(announcement["id"], person_id, "sent", self.clock.now())
+        await self.store.finish_delivery(announcement["id"], person.id, "sent", self.clock.now())
