@@ -27,8 +27,12 @@ async def _try_edit(bot: Bot, chat_id: int, message_id: int, text: str, reply: R
         return "message is not modified" in exc.message
 
 
-async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:
-    """Show the replies; raises TelegramForbiddenError when the person blocked the bot."""
+async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> int | None:
+    """Show the replies; returns the id of the last text message sent (None if all were edits).
+
+    Raises TelegramForbiddenError when the person blocked the bot.
+    """
+    last_sent: int | None = None
     for index, reply in enumerate(replies):
         chunks = split_text(reply.text, reply.lang)
         if index == 0 and reply.replace and edit_message_id is not None and len(chunks) == 1 and not reply.attachments:
@@ -36,15 +40,17 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id:
                 continue
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1
-            await bot.send_message(
+            sent = await bot.send_message(
                 chat_id=chat_id,
                 text=as_html(chunk),
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply) if last else None,
                 link_preview_options=_NO_PREVIEW,
             )
+            last_sent = sent.message_id
         for attachment in reply.attachments:
             await bot.send_document(chat_id=chat_id, document=BufferedInputFile(attachment.data, attachment.filename))
+    return last_sent
 
 
 async def answer(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> None:

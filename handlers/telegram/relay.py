@@ -24,8 +24,9 @@ from aiogram.types import LinkPreviewOptions, Message, ReplyParameters
 from bot.clock import Clock
 from bot.models import Person, Reply
 from bot.tickets import TicketDesk, buttons_from_json
+from handlers.telegram.delivery import deliver
 from handlers.telegram.loops import repeat
-from handlers.telegram.render import as_html, keyboard, split_text
+from handlers.telegram.render import as_html
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -165,17 +166,8 @@ class Relay:
         chat = int(person.user_id)
         if row["kind"] == "text":
             reply = Reply(row["text"] or "", person.language, buttons_from_json(row["buttons"]))
-            sent = None
-            chunks = split_text(reply.text, reply.lang)
-            for number, chunk in enumerate(chunks):
-                sent = await self.bot.send_message(
-                    chat,
-                    as_html(chunk),
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                    reply_markup=keyboard(reply) if number == len(chunks) - 1 else None,
-                )
-            return (chat, sent.message_id) if sent else None
+            sent = await deliver(self.bot, chat, [reply])
+            return (chat, sent) if sent else None
         if row["kind"] == "edit":
             original = await self.store.relay_by_source(row["source_chat"], row["source_message"])
             if original is None or original["target_message"] is None:
