@@ -122,22 +122,23 @@ class Engine:
             replies = await self._text(person, event.text, is_new)
         return [self._finish(r) for r in replies]
 
-    async def file_too_big(self, channel: str, user_id: str) -> Reply:
+    async def _translator_for(self, channel: str, user_id: str) -> Translator:
+        """The known person's language, or the default for someone not stored (yet)."""
         person = await self.store.get_person(channel, user_id)
-        lang = person.language if person else self.default_language
-        tr = self.translators[lang]
+        return self.translators[person.language if person else self.default_language]
+
+    async def file_too_big(self, channel: str, user_id: str) -> Reply:
+        tr = await self._translator_for(channel, user_id)
         text = tr.gettext(
             "This file is too big to pass on (more than 50 MB). Please send a photo of the page or a smaller file."
         )
-        return self._finish(Reply(text, lang))
+        return self._finish(Reply(text, tr.lang))
 
     async def apology(self, channel: str, user_id: str) -> Reply:
         """What to say when handling a person's message failed on our side."""
-        person = await self.store.get_person(channel, user_id)
-        lang = person.language if person else self.default_language
-        tr = self.translators[lang]
+        tr = await self._translator_for(channel, user_id)
         text = tr.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
-        return self._finish(Reply(text, lang, self._menu_row(tr)))
+        return self._finish(Reply(text, tr.lang, self._menu_row(tr)))
 
     # -- people and languages --------------------------------------------------------------------------------
 
