@@ -23,6 +23,7 @@ class Person:
     banned: bool = False
     ban_told: bool = False
     news: bool | None = None  # None: not asked yet; only True receives announcements
+    consented: bool = False  # agreed to the privacy notice; before that only the language is stored
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ Here live the decisions; the channel does the copying.
 """
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,16 +23,9 @@ TOPIC_TITLE_LIMIT = 128
 NOTE_PREFIXES = ("#note", "!note")
 STAFF_TICKET_COMMANDS = ("close", "faq", "book", "lang", "ban", "unban")
 
-# Control characters and the bidi controls that could reorder or hide text in a topic title.
-_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
 
 def sanitize_title(text: str, limit: int = TOPIC_TITLE_LIMIT) -> str:
-    cleaned = _UNSAFE.sub(" ", unicodedata.normalize("NFC", text))
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1].rstrip() + "…"
-    return cleaned or "?"
+    return bidi.clean_line(text, limit) or "?"
 
 
 def is_note(text: str | None) -> bool:

@@ -20,6 +20,7 @@ def first(reply: Reply, prefix: str) -> str:
 async def start(engine, user: str, lang: str = "de") -> None:
     await engine.handle(Incoming(CH, user, "command", action="start", lang_hint=lang))
     await engine.handle(press(user, f"lang:{lang}"))
+    await engine.handle(press(user, "consent:yes"))
 
 
 async def walk_to_times(engine, user: str, office: str = "brackel", day_index: int = 0) -> Reply:

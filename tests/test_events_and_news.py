@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from booking_helpers import CH, actions, first, press, start
-from conftest import berlin
-from telegram_env import running_bot
+from conftest import agree, berlin
+from telegram_env import agreed, running_bot
 
 from bot.bidi import strip_isolates
 from handlers.telegram.broadcast import Broadcaster
@@ -45,6 +45,7 @@ async def test_events_in_every_language_own_district_first_german_noted(engine, 
 
 
 async def test_remind_me_and_calendar_file(engine, store):
+    await agree(engine, "rm")
     await seeded(engine)
     await start(engine, "rm", "en")
     [listing] = await engine.handle(press("rm", "events"))
@@ -60,6 +61,7 @@ async def test_remind_me_and_calendar_file(engine, store):
 
 
 async def test_news_consent_is_asked_at_first_contact_and_can_change(engine, store):
+    await agree(engine, "n1")
     from bot.models import Incoming
 
     [welcome] = await engine.handle(Incoming(CH, "n1", "command", action="start", lang_hint="fa"))
@@ -76,6 +78,7 @@ async def test_staff_publish_an_event_people_see_it_and_cancelling_tells_them(fa
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         worker = fake.user(6900, "Team", "de")
+        await agreed(fake, worker)
         steps = [
             "/event",
             "Nähcafé",
@@ -102,6 +105,7 @@ async def test_staff_publish_an_event_people_see_it_and_cancelling_tells_them(fa
             )
         )
         user = fake.user(6001, "Amina", "ar")
+        await agreed(fake, user)
         user.says("/events")
         [listing] = await fake.wait_for_messages(user.chat_id, 1)
         assert "مقهى الخياطة" in listing["text"]
@@ -126,12 +130,14 @@ async def test_an_announcement_reaches_everyone_who_agreed_once_in_their_languag
             [welcome] = await fake.wait_for_messages(user.chat_id, 1)
             user.presses(welcome, "news:on.new")
         no_news = fake.user(6199, "NoNews", "de")
+        await agreed(fake, no_news)
         no_news.says("/start")
         [welcome] = await fake.wait_for_messages(no_news.chat_id, 1)
         no_news.presses(welcome, "news:off.new")
         for user in [*people.values(), no_news]:
             await fake.wait_for_messages(user.chat_id, 2)
         worker = fake.user(6901, "Team", "de")
+        await agreed(fake, worker)
         for text in [
             "/announce",
             "Das Büro ist am Freitag geschlossen.",

@@ -5,7 +5,7 @@ import os
 import signal
 from pathlib import Path
 
-from telegram_env import running_bot, start_willkommen_run
+from telegram_env import agreed, running_bot, start_willkommen_run
 
 STAFF_ID = -1006666
 
@@ -36,6 +36,7 @@ async def test_a_crash_between_storing_and_sending_loses_and_doubles_nothing(fak
     process = await start_process(fake, db)
     try:
         user = fake.user(5001, "Amina", "ar")
+        await agreed(fake, user)
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1, timeout=30)
@@ -89,6 +90,7 @@ async def test_relay_with_a_third_of_all_calls_failing(fake, tmp_path: Path, clo
             timeout=90,
         )
         worker = fake.user(5999, "Team", "de")
+        await agreed(fake, worker)
         staff_messages = []
         for _chat, thread in list(fake.topics):
             for i in range(2):
@@ -119,6 +121,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_inactive_and_staff_are_tol
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(5201, "Gone", "en")
+        await agreed(fake, user)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1)
         user.presses(menu, "staff")

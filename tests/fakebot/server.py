@@ -97,6 +97,7 @@ class FakeUser:
 class FakeTelegram:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
+    running_channel: Any = None  # the bot under test, set by tests/telegram_env.running_bot
     base_url: str = ""
     webhook: dict[str, Any] | None = None
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
