@@ -513,6 +513,7 @@ class Engine:
         # every language in its own script, so a person who reads only one of them finds it at once.
         language_rows = tuple((Button(NATIVE_NAMES[lang], f"lang:{lang}"),) for lang in LANGUAGES)
         rows = language_rows if with_languages else ()
+        rows += menu.buttons[:-1] if with_languages else menu.buttons
         text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{menu.text}" if with_languages else menu.text
         if person.news is None:
             text += "\n\n📰 " + tr.gettext(
@@ -524,9 +525,7 @@ class Engine:
                     Button("🔕 " + tr.gettext("No news"), f"{NEWS}:off.new"),
                 ),
             )
-        if not rows:
-            return menu
-        return Reply(text, menu.lang, rows + (menu.buttons if not with_languages else menu.buttons[:-1]))
+        return Reply(text, menu.lang, rows)
 
     def _news(self, person: Person, replace: bool = False, changed: bool = False) -> Reply:
         tr = self.tr(person)

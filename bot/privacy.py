@@ -7,7 +7,7 @@ The decisions live here; `storage` does the reading and deleting. Texts are in t
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import answers
 from bot.buttons import MENU, menu_row
@@ -50,6 +50,7 @@ class PrivacyDesk:
     staff_tr: Translator
     keep_messages_days: int = 90
     keep_inactive_days: int = 365
+    _retention_day: date | None = None
 
     # -- the notice ------------------------------------------------------------------------------------------
 
@@ -176,6 +177,15 @@ class PrivacyDesk:
         return Reply("✅ " + text, lang)
 
     # -- retention ---------------------------------------------------------------------------------------------
+
+    async def retention_if_due(self) -> dict[str, int] | None:
+        """The daily job: runs once per calendar day (and once after each start)."""
+        today = self.clock.now().astimezone(self.content.timezone).date()
+        if self._retention_day == today:
+            return None
+        counts = await self.retention()
+        self._retention_day = today
+        return counts
 
     async def retention(self) -> dict[str, int]:
         """Forget old content and people long gone. Logs counts only."""

@@ -113,7 +113,13 @@ class Store(Protocol):
     async def purge_contents(self, before: datetime) -> dict[str, int]: ...
 
     async def add_audit(
-        self, actor_id: str, actor_name: str | None, action: str, target: str | None, office_id: str | None, now: datetime
+        self,
+        actor_id: str,
+        actor_name: str | None,
+        action: str,
+        target: str | None,
+        office_id: str | None,
+        now: datetime,
     ) -> None: ...
 
     async def audit_entries(self, limit: int = 20) -> list[dict]: ...

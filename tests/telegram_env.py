@@ -87,14 +87,23 @@ async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Proces
     )
 
 
-async def agreed(fake: FakeTelegram, *users) -> None:
+async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
     """These people accepted the privacy notice earlier (stored as the notice's "Yes" button stores it),
-    so a test about something else starts where a returning person is."""
-    from bot.languages import from_hint
+    so a test about something else starts where a returning person is. `db`: the file of a bot process."""
+    from datetime import UTC, datetime
 
-    channel = fake.running_channel
-    store, now = channel.app.store, channel.clock.now()
-    for user in users:
-        language = from_hint(user.language_code) or "de"
-        person = await store.create_person("telegram", str(user.id), language, "hint", now)
-        await store.set_consent(person.id, now)
+    from bot.languages import from_hint
+    from storage.sqlite import SqliteStore
+
+    if db is not None:
+        store, now = await SqliteStore.open(db), datetime.now(UTC)
+    else:
+        store, now = fake.running_channel.app.store, fake.running_channel.clock.now()
+    try:
+        for user in users:
+            language = from_hint(user.language_code) or "de"
+            person = await store.create_person("telegram", str(user.id), language, "hint", now)
+            await store.set_consent(person.id, now)
+    finally:
+        if db is not None:
+            await store.close()

@@ -78,7 +78,6 @@ async def test_staff_publish_an_event_people_see_it_and_cancelling_tells_them(fa
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         worker = fake.user(6900, "Team", "de")
-        await agreed(fake, worker)
         steps = [
             "/event",
             "Nähcafé",
@@ -124,6 +123,7 @@ async def test_an_announcement_reaches_everyone_who_agreed_once_in_their_languag
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         engine = running.channel.app.engine
         people = {lang: fake.user(6100 + i, f"P{i}", lang) for i, lang in enumerate(("de", "en", "ar", "fa", "ti"))}
+        await agreed(fake, *people.values())
         for user in people.values():
             user.says("/start")
         for user in people.values():
@@ -137,7 +137,6 @@ async def test_an_announcement_reaches_everyone_who_agreed_once_in_their_languag
         for user in [*people.values(), no_news]:
             await fake.wait_for_messages(user.chat_id, 2)
         worker = fake.user(6901, "Team", "de")
-        await agreed(fake, worker)
         for text in [
             "/announce",
             "Das Büro ist am Freitag geschlossen.",

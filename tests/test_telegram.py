@@ -51,7 +51,21 @@ async def test_commands_are_registered_in_all_five_languages(fake, tmp_path: Pat
     languages = {lang for (_scope, lang) in fake.commands}
     assert languages == {"", "de", "en", "ar", "fa", "ti"}
     names = {tuple(c["command"] for c in cmds) for cmds in fake.commands.values()}
-    assert names == {("start", "menu", "appointments", "events", "news", "language", "office", "privacy", "help")}
+    assert names == {
+        (
+            "start",
+            "menu",
+            "appointments",
+            "events",
+            "news",
+            "language",
+            "office",
+            "privacy",
+            "mydata",
+            "delete",
+            "help",
+        )
+    }
     descriptions = {lang: cmds[1]["description"] for (_s, lang), cmds in fake.commands.items()}
     assert descriptions[""] == descriptions["de"] == "Hauptmenü"
     assert descriptions["en"] == "Main menu"
@@ -127,7 +141,6 @@ async def test_the_bot_leaves_groups_that_are_not_the_staff_group(fake, tmp_path
     another = fake.group(-1003333, "Another group")
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):
         admin = fake.user(1006, "Admin", "de")
-        await agreed(fake, admin)
         fake.bot_added_to(other, by=admin)
         fake.bot_added_to(staff, by=admin)
         fake.group_message(another, admin, "hallo bot")

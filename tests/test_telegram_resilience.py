@@ -149,7 +149,6 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
     try:
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)  # importing aiogram takes seconds
         user = fake.user(2009, "Proc", "ar")
-        await agreed(fake, user)
         user.says("متى يفتح المكتب")
         await fake.wait_for_messages(user.chat_id, 1, timeout=30)
         started = time.monotonic()

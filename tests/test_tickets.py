@@ -134,7 +134,6 @@ async def test_staff_answers_reach_the_person_notes_stay_replies_and_edits_follo
         await fake.wait_for(lambda: len(fake.messages_in_topic(STAFF_ID, thread)) == 2)
         in_topic = fake.messages_in_topic(STAFF_ID, thread)[1]
         worker = fake.user(4900, "Sozialarbeiterin", "de")
-        await agreed(fake, worker)
         fake.topic_message(staff, thread, worker, "#note Dolmetscherin anfragen")
         answer = fake.topic_message(staff, thread, worker, "Wir rufen Sie morgen an.", reply_to=in_topic["message_id"])
         await fake.wait_for(lambda: len(fake.messages_to(user.chat_id)) == 3)
@@ -165,7 +164,6 @@ async def test_close_rating_and_reopen_on_the_next_message(fake, tmp_path: Path,
         await agreed(fake, user)
         thread, _ = await open_ticket(fake, user, "عندي مشكلة مع الإقامة")
         worker = fake.user(4901, "Team", "de")
-        await agreed(fake, worker)
         fake.topic_message(staff, thread, worker, "/close")
         await fake.wait_for(lambda: fake.topics[(STAFF_ID, thread)]["closed"])
         rating = fake.messages_to(user.chat_id)[-1]
@@ -192,7 +190,6 @@ async def test_staff_commands_faq_book_lang_ban_unban(fake, tmp_path: Path, cloc
         await agreed(fake, user)
         thread = await open_ticket_from_menu(fake, user, "وکیل رایگان کجا پیدا کنم؟")
         worker = fake.user(4902, "Team", "de")
-        await agreed(fake, worker)
         fake.topic_message(staff, thread, worker, "/faq opening_hours")
         await fake.wait_for(lambda: len(fake.messages_to(user.chat_id)) == 3)
         assert "ساعت" in fake.messages_to(user.chat_id)[-1]["text"]
