@@ -26,19 +26,21 @@ MY_DATA = "mydata"
 DELETE = "del"
 DELETE_CONFIRM_MINUTES = 15  # an old "yes, delete" button does nothing: the person is asked again
 
-# Section names of the export, per table (the person reads them in their language).
-_SECTIONS = {
-    "people": "About you",
-    "appointments": "Appointments and home visits",
-    "slot_watches": "Waiting for a free time",
-    "tickets": "Questions to the team",
-    "relay": "Messages the bot passed on",
-    "answers_given": "Answers the bot gave you",
-    "unresolved_questions": "Questions the bot could not answer",
-    "event_reminders": "Event reminders",
-    "deliveries": "News we sent you",
-    "outbox": "Messages waiting to be sent",
-}
+
+def _sections(tr: Translator) -> dict[str, str]:
+    """The export's section names, per table, in the person's language."""
+    return {
+        "people": tr.gettext("About you"),
+        "appointments": tr.gettext("Appointments and home visits"),
+        "slot_watches": tr.gettext("Waiting for a free time"),
+        "tickets": tr.gettext("Questions to the team"),
+        "relay": tr.gettext("Messages the bot passed on"),
+        "answers_given": tr.gettext("Answers the bot gave you"),
+        "unresolved_questions": tr.gettext("Questions the bot could not answer"),
+        "event_reminders": tr.gettext("Event reminders"),
+        "deliveries": tr.gettext("News we sent you"),
+        "outbox": tr.gettext("Messages waiting to be sent"),
+    }
 
 
 @dataclass
@@ -112,8 +114,9 @@ class PrivacyDesk:
                 " Telegram chat. Times are in UTC."
             ),
         ]
+        sections = _sections(tr)
         for table, rows in data.items():
-            lines += ["", "== " + tr.gettext(_SECTIONS[table]) + f" ({len(rows)})"]
+            lines += ["", "== " + sections[table] + f" ({len(rows)})"]
             for row in rows:
                 lines.append("")
                 lines += [f"{key}: {_value(value)}" for key, value in row.items() if value not in (None, "")]
