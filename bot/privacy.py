@@ -155,7 +155,8 @@ class PrivacyDesk:
     async def erase(self, person: Person, reason: str = "request") -> bool:
         """Delete the person; staff are told (their topic is closed, appointments named) via the outbox."""
         now = self.clock.now()
-        told = await self.store.erase_person(person.id, now)
+        # Someone who declined the notice never agreed to be counted either.
+        told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
         if told is None:
             return False
         if told["topic"] or told["cancelled"] or told["open_tickets"]:

@@ -6,6 +6,7 @@ coroutine must never land inside another's open transaction.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,10 @@ import aiosqlite
 
 from bot.models import LanguageSource, Person
 from storage.migrate import migrate
+
+# aiosqlite logs every statement with its parameters at DEBUG: that would put people's messages into the
+# logs whenever someone turns on debug logging. Our logs never carry message text or names.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def _ts(moment: datetime) -> str:
@@ -785,13 +790,13 @@ class SqliteStore:
         async with self._db.execute(sql, {"p": person_id}) as cursor:
             return [(r[0], r[1], r[2], r[3], int(r[4])) for r in await cursor.fetchall()]
 
-    async def erase_person(self, person_id: int, now: datetime) -> dict | None:
+    async def erase_person(self, person_id: int, now: datetime, keep_counts: bool = True) -> dict | None:
         """Remove a person and everything linked to them; their part of the figures stays as counts only.
 
         Returns what staff must be told (the topic to close, the future appointments that were cancelled),
         or None if the person did not exist.
         """
-        figures = await self.person_figures(person_id)
+        figures = await self.person_figures(person_id) if keep_counts else []
         async with self._transaction() as db:
             async with db.execute("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,)) as cur:
                 row = await cur.fetchone()
