@@ -141,7 +141,7 @@ class PrivacyDesk:
         )
         rows = (
             (Button("🗑 " + tr.gettext("Yes, delete everything"), f"{DELETE}:yes:{stamp}"),),
-            (Button("↩️ " + tr.gettext("No, keep it"), MENU),),
+            (Button("↩️ " + tr.gettext("No, keep my data"), MENU),),
         )
         return Reply(text, person.language, rows)
 
