@@ -79,7 +79,7 @@ KNOWN_HOSTILE = [
     ("forge", 1, "ap:X:²", "last"),
     ("forge", 2, "bk:o:m²:-", "last"),
     ("forge", 3, f"rate:{HUGE_ID}:up", "last"),
-    ("forge", 4, "ev:d:²", "last"),
+    ("forge", 0, "ev:d:²", "last"),
     ("staff_command", f"/visit {HUGE_ID} 26.11.2026 14:00"),
     ("staff_command", f"/event_cancel {HUGE_ID}"),
     ("staff_press", "sa:²:a:26.11.2026"),
@@ -633,7 +633,10 @@ def test_hostile_updates_through_the_real_channel(tmp_path: Path, content: Conte
             world.users = [world.fake.user(base + i, name, lang) for i, (name, lang) in enumerate(people)]
 
             async def play():
-                for step in (s for drawn in specs for s in expand(drawn)):
+                # Everyone but the last person agrees to the privacy notice first (issue 7), so the fuzzing reaches
+                # past it; the last person stays at the notice, which must answer whatever they do.
+                agreed = [("forge", i, "consent:yes", "ghost") for i in range(PEOPLE - 1)]
+                for step in (s for drawn in agreed + specs for s in expand(drawn)):
                     await run_items(world, await build(world, step), together=step[0] == "joined")
                 if burst is not None:
                     (office, slot), count = burst
