@@ -199,7 +199,12 @@ def callback_data(content: Content, start: datetime) -> st.SearchStrategy[str | 
         st.builds("wt:{}:{}".format, office, day_keys),
         st.builds("ev:{}:{}".format, st.sampled_from(["d", "r", "i", "zz"]), numbers),
         st.builds("rate:{}:{}".format, numbers, st.sampled_from(["up", "down", "sideways"])),
-        st.builds("{}:{}".format, st.sampled_from(["bk", "ap", "hv", "wt", "ev", "rate", "lang", "office"]), texts),
+        st.builds("del:{}:{}".format, st.sampled_from(["yes", "no", ""]), numbers),  # issue 7: /delete confirmation
+        st.builds(
+            "{}:{}".format,
+            st.sampled_from(["bk", "ap", "hv", "wt", "ev", "rate", "lang", "office", "del", "consent"]),
+            texts,
+        ),
         st.text(CHARS, max_size=64),
     )
     with_suffix = st.builds(lambda d, new: d + (".new" if new else ""), forged, st.booleans())

@@ -80,6 +80,7 @@ KNOWN_HOSTILE = [
     ("forge", 2, "bk:o:m²:-", "last"),
     ("forge", 3, f"rate:{HUGE_ID}:up", "last"),
     ("forge", 0, "ev:d:²", "last"),
+    ("forge", 1, "del:yes:²", "last"),
     ("staff_command", f"/visit {HUGE_ID} 26.11.2026 14:00"),
     ("staff_command", f"/event_cancel {HUGE_ID}"),
     ("staff_press", "sa:²:a:26.11.2026"),
@@ -776,6 +777,8 @@ def test_the_core_answers_any_incoming(tmp_path: Path, content, matcher, transla
         store = runner.run(SqliteStore.open(tmp_path / "core.sqlite3"))
         clock = ManualClock(START)
         engine = Engine(store=store, content=content, matcher=matcher, translators=translators, clock=clock)
+        for user in ("1", "2"):  # two agree to the privacy notice (issue 7); "3" and the others stay at it
+            runner.run(engine.handle(Incoming(CHANNEL, user, "action", action="consent:yes")))
 
         # The store lives across examples, so no shrinking here either: the failing example is printed.
         @settings(max_examples=300, deadline=None, derandomize=True, database=None, phases=NO_SHRINK)
