@@ -16,6 +16,7 @@ from bot import audit
 from bot.bootstrap import App
 from bot.engine import Engine
 from bot.models import Actor, Reply
+from bot.normalize import is_id
 from bot.staff import StaffDesk
 from bot.tickets import STAFF_TICKET_COMMANDS, is_note
 from handlers.telegram.broadcast import Broadcaster
@@ -117,7 +118,7 @@ async def flow_command(
     chat, user = message.chat.id, message.from_user.id if message.from_user else 0
     tr = app.staff.tr
     if name == "event":
-        reply = await app.event_flow.start(chat, user, int(args) if args.isdigit() else None)
+        reply = await app.event_flow.start(chat, user, int(args) if is_id(args) else None)
     elif name == "events":
         now = engine.clock.now()
         upcoming = await engine.store.upcoming_events(now, now + timedelta(weeks=26))
@@ -127,7 +128,7 @@ async def flow_command(
             start = datetime.fromisoformat(event["starts_at"]).astimezone(engine.content.timezone)
             lines.append(f"#{event['id']} {tr.date_short(start.date())} {tr.time(start)} · {title}")
         reply = Reply("\n".join(lines), tr.lang)
-    elif name == "event_cancel" and args.isdigit():
+    elif name == "event_cancel" and is_id(args):
         told = await engine.events.cancel(int(args), actor)
         reply = Reply(
             tr.gettext("Event #{number} cancelled; {told} people who wanted a reminder are told.").format(
@@ -137,7 +138,7 @@ async def flow_command(
         )
     elif name == "announce":
         reply = await app.announcements.start(chat, user)
-    elif name == "stop" and args.isdigit():
+    elif name == "stop" and is_id(args):
         stopped = await app.announcements.stop(int(args), actor)
         reply = Reply(tr.gettext("Stopped.") if stopped else tr.gettext("Nothing to stop."), tr.lang)
     elif name == "cancel":
@@ -173,7 +174,7 @@ async def flow_button(
         pass
     data_text = callback.data or ""
     chat = callback.message.chat.id if callback.message else 0
-    if data_text.startswith("anstop:") and data_text[7:].isdigit():
+    if data_text.startswith("anstop:") and is_id(data_text[7:]):
         await app.announcements.stop(int(data_text[7:]), actor)
         return
     draft = await engine.store.draft(chat, callback.from_user.id)
