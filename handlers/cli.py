@@ -4,6 +4,8 @@ willkommen                 the main job: Telegram when TELEGRAM_BOT_TOKEN is set
 willkommen chat [--lang ar]
 willkommen faq-eval FILE [--mistakes]
 willkommen translations
+willkommen report [--month 2026-10] [--office brackel] [--out DIR]
+willkommen content export [--out DIR]
 """
 
 import argparse
@@ -135,6 +137,53 @@ def cmd_translations(args: argparse.Namespace) -> int:
     return 1 if missing_total else 0
 
 
+async def _report(settings: Settings, month: str, office: str | None, out: Path) -> list[Path]:
+    from bot.i18n import load_translators
+    from bot.report import build_report
+    from storage import open_store
+
+    content = load_content(settings.content_path)
+    store = await open_store(str(settings.db_path))
+    try:
+        report = await build_report(store, content, load_translators()[settings.staff_language], month, office)
+    finally:
+        await store.close()
+    print(report.table())
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for attachment in report.files():
+        path = out / attachment.filename
+        path.write_bytes(attachment.data)
+        written.append(path)
+    return written
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.figures import parse_month
+    from bot.report import default_month
+
+    settings = _settings()
+    month = parse_month(args.month) if args.month else default_month(date.today(), complete=True)
+    if month is None:
+        print(f"--month: write the month like 2026-10, not {args.month!r}", file=sys.stderr)
+        return 2
+    try:
+        content = load_content(settings.content_path)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.office and args.office not in content.offices:
+        print(f"--office: one of {', '.join(content.offices)}", file=sys.stderr)
+        return 2
+    written = asyncio.run(_report(settings, month, args.office, Path(args.out)))
+    print()
+    for path in written:
+        print(f"written: {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="willkommen", description="The lokal willkommen bot.")
     root.set_defaults(func=cmd_main)
@@ -152,6 +201,11 @@ def parser() -> argparse.ArgumentParser:
     translations.add_argument("--verbose", "-v", action="store_true", help="also list every draft")
     translations.add_argument("--locales", help=argparse.SUPPRESS)
     translations.set_defaults(func=cmd_translations)
+    report = sub.add_parser("report", help="a month's figures: summary table, CSV and PNG charts")
+    report.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    report.add_argument("--office", help="one office's figures only")
+    report.add_argument("--out", default=".", help="where to write the CSV and the charts (default: here)")
+    report.set_defaults(func=cmd_report)
     return root
 
 

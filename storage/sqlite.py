@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.models import LanguageSource, Person
 from storage.migrate import migrate
+from storage.sqlite_figures import FiguresAndLearning
 
 
 def _ts(moment: datetime) -> str:
@@ -40,7 +41,7 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
-class SqliteStore:
+class SqliteStore(FiguresAndLearning):
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path

@@ -1,0 +1,1 @@
+-- Placeholder for issue 7 (privacy), built in parallel: its 0007_privacy.sql replaces this file at the merge.
