@@ -7,6 +7,7 @@ number. Counts from 1 to 4 get no bar, only the label "<5", so a bar's length ne
 import io
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot import figures as f
 from bot.models import Attachment
@@ -21,7 +22,8 @@ def _drawn(value: int) -> int:
 
 def _bars(ax, labels: list[str], now: list[int], before: list[int], legend: tuple[str, str]) -> None:
     height = 0.38
-    top = max([*now, *before, 1])
+    # From the drawn bars only: an axis ending at 4.6 would give a hidden "<5" away.
+    top = max([_drawn(v) for v in (*now, *before)] + [f.SMALL])
     for offset, values, style, name in (
         (-height / 2, now, THIS_MONTH, legend[0]),
         (height / 2, before, MONTH_BEFORE, legend[1]),
@@ -33,6 +35,7 @@ def _bars(ax, labels: list[str], now: list[int], before: list[int], legend: tupl
     ax.set_yticks(range(len(labels)), labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.grid(True, linestyle=":", color="0.6")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -61,7 +64,9 @@ def render_charts(report, stem: str) -> list[Attachment]:
     ]
     figure = Figure(figsize=(8, 4.8))
     ax = figure.add_subplot()
-    _bars(ax, [label for _, label in keys], [now.totals[k] for k, _ in keys], [before.totals[k] for k, _ in keys], legend)
+    _bars(
+        ax, [label for _, label in keys], [now.totals[k] for k, _ in keys], [before.totals[k] for k, _ in keys], legend
+    )
     ax.set_title(tr.gettext("Contacts: {scope}").format(scope=report.scope), fontsize=11)
     ax.set_xlabel(tr.gettext("Number"))
     figure.tight_layout()

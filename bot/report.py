@@ -81,7 +81,9 @@ class Report:
         def value(figures: f.MonthFigures, key: str) -> int:
             return figures.contacts if key == "contacts" else figures.totals[key]
 
-        result = [Line("total", key, label, f.shown(value(now, key)), f.shown(value(before, key))) for key, label in totals]
+        result = [
+            Line("total", key, label, f.shown(value(now, key)), f.shown(value(before, key))) for key, label in totals
+        ]
         result.insert(
             6,
             Line(
@@ -97,9 +99,7 @@ class Report:
             ("office", self.office_name, now.offices, before.offices),
         ):
             for key in _ranked(now_counts, before_counts):
-                result.append(
-                    Line(section, key, label_of(key), f.shown(now_counts[key]), f.shown(before_counts[key]))
-                )
+                result.append(Line(section, key, label_of(key), f.shown(now_counts[key]), f.shown(before_counts[key])))
         for key in _ranked(now.topics, before.topics)[:TOP_TOPICS]:
             result.append(Line("topic", key, key, f.shown(now.topics[key]), f.shown(before.topics[key])))
         return result
@@ -165,7 +165,9 @@ class Report:
     def files(self) -> list[Attachment]:
         from bot.charts import render_charts  # matplotlib loads slowly: only when charts are wanted
 
-        stem = f"lokal-willkommen-{self.current.month}" + (f"-{self.current.office_id}" if self.current.office_id else "")
+        stem = f"lokal-willkommen-{self.current.month}" + (
+            f"-{self.current.office_id}" if self.current.office_id else ""
+        )
         return [Attachment(f"{stem}.csv", self.csv_bytes(), "text/csv"), *render_charts(self, stem)]
 
 

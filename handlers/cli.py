@@ -137,7 +137,7 @@ def cmd_translations(args: argparse.Namespace) -> int:
     return 1 if missing_total else 0
 
 
-async def _report(settings: Settings, month: str, office: str | None, out: Path) -> list[Path]:
+async def _report(settings: Settings, month: str, office: str | None):
     from bot.i18n import load_translators
     from bot.report import build_report
     from storage import open_store
@@ -145,17 +145,9 @@ async def _report(settings: Settings, month: str, office: str | None, out: Path)
     content = load_content(settings.content_path)
     store = await open_store(str(settings.db_path))
     try:
-        report = await build_report(store, content, load_translators()[settings.staff_language], month, office)
+        return await build_report(store, content, load_translators()[settings.staff_language], month, office)
     finally:
         await store.close()
-    print(report.table())
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for attachment in report.files():
-        path = out / attachment.filename
-        path.write_bytes(attachment.data)
-        written.append(path)
-    return written
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -177,9 +169,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.office and args.office not in content.offices:
         print(f"--office: one of {', '.join(content.offices)}", file=sys.stderr)
         return 2
-    written = asyncio.run(_report(settings, month, args.office, Path(args.out)))
+    report = asyncio.run(_report(settings, month, args.office))
+    print(report.table())
     print()
-    for path in written:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for attachment in report.files():
+        path = out / attachment.filename
+        path.write_bytes(attachment.data)
         print(f"written: {path}")
     return 0
 

@@ -146,6 +146,4 @@ class FiguresAndLearning:
         return added
 
     async def learned_examples(self) -> list[dict]:
-        return await self._rows(
-            "SELECT id, faq_id, text, language, created_at FROM learned_examples ORDER BY id"
-        )
+        return await self._rows("SELECT id, faq_id, text, language, created_at FROM learned_examples ORDER BY id")
