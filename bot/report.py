@@ -3,6 +3,7 @@
 Aggregates only: no names, ids or message texts, and every count from 1 to 4 is shown as "<5".
 """
 
+import asyncio
 import csv
 import io
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from babel.dates import format_date
 
 from bot import figures as f
 from bot.content import Content
+from bot.figures import parse_month
 from bot.i18n import Translator
-from bot.models import Attachment
+from bot.models import Attachment, Reply
 
 TOP_TOPICS = 10
 
@@ -190,3 +192,17 @@ def default_month(today: date, complete: bool) -> str:
     """This month, or (complete) the last month that has ended."""
     month = f"{today.year:04d}-{today.month:02d}"
     return f.previous_month(month) if complete else month
+
+
+async def stats_reply(store, content: Content, tr: Translator, today: date, args: str) -> Reply:
+    """/stats [month] [office] in the staff group: the summary as text, the CSV and the charts as files."""
+    words = args.split()
+    office_id = next((w for w in words if w in content.offices), None)
+    rest = [w for w in words if w != office_id]
+    month = parse_month(rest[0]) if rest else default_month(today, complete=False)
+    if month is None or len(rest) > 1:
+        usage = tr.gettext("Please write: /stats [month] [office], e.g. /stats 2026-10 or /stats 10.2026 brackel")
+        return Reply(usage, tr.lang)
+    report = await build_report(store, content, tr, month, office_id)
+    files = await asyncio.to_thread(report.files)  # drawing takes a moment: not on the event loop
+    return Reply(report.chat_text(), tr.lang, attachments=tuple(files))
