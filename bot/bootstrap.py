@@ -53,11 +53,23 @@ async def build_app(
         default_language=settings.default_language,
         reminder_hours=settings.reminder_hours,
         staff_language=settings.staff_language,
+        keep_messages_days=settings.keep_messages_days,
+        keep_inactive_days=settings.keep_inactive_days,
     )
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
     staff_tr = translators[settings.staff_language]
     digest = Digest(store, content, clock, staff_tr)
-    notices = Notices(store, content, clock, translators, staff, engine.events, settings.agenda_time, digest)
+    notices = Notices(
+        store,
+        content,
+        clock,
+        translators,
+        staff,
+        engine.events,
+        settings.agenda_time,
+        privacy=engine.privacy,
+        digest=digest,
+    )
     learning = Learning(store, content, clock, engine, staff_tr, matcher)
     await learning.load()
     await engine.events.seed([seed.model_dump() for seed in content.event_seeds])

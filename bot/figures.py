@@ -31,7 +31,7 @@ UNRESOLVED = "unresolved"
 RATING_UP = "rating_up"
 RATING_DOWN = "rating_down"
 RATING_NONE = "rating_none"
-TOPIC = "topic:"
+TOPIC = "faq:"  # FAQ answers given, per id
 FIRST_ANSWER = "first_answer_min:"
 
 SMALL = 5  # counts from 1 to SMALL-1 are shown as "<5": no person can be singled out

@@ -21,7 +21,10 @@ BIKE_AGAIN = "Wo kann man Fahrrad reparieren lassen?"
 
 
 async def ask(engine, user: str, text: str) -> list[str]:
-    """The reply's button actions, and whether the bot answered (recorded an answer)."""
+    """The reply's button actions (a new person first agrees to the privacy notice)."""
+    if await engine.store.get_person(CH, user) is None:
+        await engine.handle(Incoming(CH, user, "command", action="start", lang_hint="de"))
+        await engine.handle(Incoming(CH, user, "action", action="consent:yes"))
     replies = (await engine.route(Incoming(CH, user, "text", text=text, lang_hint="de"))).replies
     return [a for r in replies for a in actions(r)]
 
@@ -54,6 +57,7 @@ async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, 
 async def test_learn_refuses_unknown_ids_and_needs_a_question(engine, store, content, clock, translators):
     learning = Learning(store, content, clock, engine, translators["de"], engine.matcher)
     await engine.handle(Incoming(CH, "e1", "command", action="start", lang_hint="de"))
+    await engine.handle(Incoming(CH, "e1", "action", action="consent:yes"))
     person = await store.get_person(CH, "e1")
     assert "opening_hours" in await learning.in_ticket(person.id, "de", "bicycles")  # lists the ids
     assert "/learn" in await learning.in_ticket(person.id, "de", "leisure")  # nothing unanswered yet

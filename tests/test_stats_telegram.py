@@ -4,7 +4,7 @@ from pathlib import Path
 
 from conftest import berlin
 from month_activity import make_month
-from telegram_env import running_bot
+from telegram_env import agreed, running_bot
 from test_tickets import STAFF_ID, open_ticket
 
 from bot.clock import ManualClock
@@ -35,12 +35,14 @@ async def test_learn_in_a_ticket_topic_teaches_the_bot(fake, tmp_path: Path, clo
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4960, "Amina", "de")
+        await agreed(fake, user)
         thread, _card = await open_ticket(fake, user, "Kann ich mein Fahrrad reparieren lassen?")
         worker = fake.user(4961, "Team", "de")
         fake.topic_message(staff, thread, worker, "/learn leisure")
         await fake.wait_for(lambda: "'leisure'" in fake.messages_in_topic(STAFF_ID, thread)[-1].get("text", ""))
         told_person = len(fake.messages_to(user.chat_id))
         other = fake.user(4962, "Reza", "de")
+        await agreed(fake, other)
         other.says("Wo kann man Fahrrad reparieren lassen?")
         [answer] = await fake.wait_for_messages(other.chat_id, 1)
         person = await running.channel.app.store.get_person("telegram", str(other.id))
