@@ -95,6 +95,7 @@ class Matcher:
     _postings: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     _docs: list[_Doc] = field(default_factory=list)
     _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    _labelled: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @classmethod
     def from_content(cls, content: Content, thresholds: Thresholds | None = None) -> "Matcher":
@@ -148,7 +149,13 @@ class Matcher:
             for feat, weight in vector.items():
                 matcher._postings[feat].append((index, weight))
         matcher._keywords = dict(keywords or {})
+        matcher._labelled = list(labelled)
         return matcher
+
+    def with_examples(self, extra: list[tuple[str, str, str | None]]) -> "Matcher":
+        """A new matcher that also knows these (label, text, language) examples: weights are computed anew,
+        so words only the new examples use count too."""
+        return Matcher.from_examples([*self._labelled, *extra], self._keywords, self.thresholds)
 
     def _weigh(self, feats: Counter[str]) -> dict[str, float]:
         vector = {
