@@ -10,6 +10,7 @@ A month is the offices' local calendar month. A person counts once per month, wi
 of their last day of activity in that month (or their current ones if they only had an appointment).
 """
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -160,7 +161,7 @@ def parse_month(text: str) -> str | None:
     value = text.strip().replace("/", ".")
     for year_first in (True, False):
         parts = value.split("-" if year_first else ".")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        if len(parts) != 2 or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
             continue
         year, month = (int(parts[0]), int(parts[1])) if year_first else (int(parts[1]), int(parts[0]))
         if 2000 <= year <= 2100 and 1 <= month <= 12:

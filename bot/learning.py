@@ -9,12 +9,15 @@ from dataclasses import dataclass
 
 import yaml
 
+from bot import audit
 from bot.clock import Clock
 from bot.content import Content
 from bot.detect import detect
 from bot.engine import Engine
 from bot.i18n import Translator
 from bot.matcher import Matcher
+from bot.models import Actor
+from bot.normalize import is_id
 from storage import Store
 
 
@@ -40,7 +43,7 @@ class Learning:
     def _usage(self, text: str) -> str:
         return "\n".join((text, self.tr.gettext("FAQ ids: {ids}").format(ids=", ".join(self.content.faq_ids))))
 
-    async def in_ticket(self, person_id: int, person_language: str, args: str) -> str:
+    async def in_ticket(self, person_id: int, person_language: str, args: str, actor: Actor | None = None) -> str:
         """/learn <faq_id> [question] in a person's topic: their question (or the one written) for that FAQ."""
         faq_id, _, text = args.strip().partition(" ")
         if faq_id not in self.content.faq_ids:
@@ -53,22 +56,23 @@ class Learning:
                 return self.tr.gettext(
                     "This person has no question the bot could not answer. Write it yourself: /learn <faq id> <question>"
                 )
-        return await self.learn(faq_id, [question])
+        return await self.learn(faq_id, [question], actor)
 
-    async def from_group(self, args: str) -> str:
+    async def from_group(self, args: str, actor: Actor | None = None) -> str:
         """/learn <group number> <faq_id> in the general topic: every question of a digest group."""
         words = args.split()
-        if len(words) != 2 or not words[0].lstrip("#").isdigit() or words[1] not in self.content.faq_ids:
+        if len(words) != 2 or not is_id(words[0].lstrip("#")) or words[1] not in self.content.faq_ids:
             return self._usage(
                 self.tr.gettext("Please write: /learn <group number from the digest> <faq id>, e.g. /learn 3 housing")
             )
         questions = await self.store.group_questions(int(words[0].lstrip("#")))
         if not questions:
             return self.tr.gettext("There is no group {number}.").format(number=words[0].lstrip("#"))
-        return await self.learn(words[1], questions)
+        return await self.learn(words[1], questions, actor)
 
-    async def learn(self, faq_id: str, questions: list[dict]) -> str:
+    async def learn(self, faq_id: str, questions: list[dict], actor: Actor | None = None) -> str:
         await self.store.learn(faq_id, questions, self.clock.now())
+        await audit.record(self.store, self.clock.now(), actor, "faq_learned", f"{faq_id} ({len(questions)})")
         learned = as_examples(await self.store.learned_examples())
         self.engine.matcher = await asyncio.to_thread(self.base.with_examples, learned)
         answered = sum(self.engine.matcher.match(q["text"], q["language"]).faq_id == faq_id for q in questions)

@@ -200,19 +200,19 @@ async def stats_command(message: Message, command: CommandObject, app: App, bot:
     await deliver(bot, message.chat.id, [reply])
 
 
-async def learn_in_topic(message: Message, command: CommandObject, app: App, bot: Bot) -> None:
+async def learn_in_topic(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
     """/learn <faq id> [question] in a person's topic: their unanswered question becomes a FAQ example."""
     person = await app.store.person_by_topic(message.chat.id, message.message_thread_id or 0)
     if person is None or app.learning is None:
         return
-    await _in_topic(bot, message, await app.learning.in_ticket(person.id, person.language, command.args or ""))
+    await _in_topic(bot, message, await app.learning.in_ticket(person.id, person.language, command.args or "", actor))
 
 
-async def learn_group(message: Message, command: CommandObject, app: App, bot: Bot) -> None:
+async def learn_group(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
     """/learn <group number> <faq id> in the general topic: a whole group of the weekly digest."""
     if app.learning is not None:
         await deliver(
-            bot, message.chat.id, [Reply(await app.learning.from_group(command.args or ""), app.staff.tr.lang)]
+            bot, message.chat.id, [Reply(await app.learning.from_group(command.args or "", actor), app.staff.tr.lang)]
         )
 
 
