@@ -4,9 +4,7 @@ after people are erased, aggregates only."""
 import asyncio
 import csv
 import io
-import shutil
 import statistics
-from pathlib import Path
 
 import pytest
 from month_activity import PEOPLE, UNANSWERABLE, make_month
@@ -133,9 +131,6 @@ async def test_willkommen_report_prints_the_table_and_writes_csv_and_charts(
         data = png.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000
     assert "13" in (out / "lokal-willkommen-2026-10.csv").read_text(encoding="utf-8-sig")
-    keep = Path("/tmp/willkommen-report")  # for looking at the charts by eye
-    if keep.parent.exists():
-        shutil.copytree(out, keep, dirs_exist_ok=True)
 
 
 def test_willkommen_report_refuses_a_bad_month_or_office(tmp_path, monkeypatch, capsys):
