@@ -79,7 +79,11 @@ class SqliteStore(FiguresAndLearning):
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
-        await migrate(db)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()  # a failed migration must not leave the connection's thread behind
+            raise
         return cls(db, str(path))
 
     async def close(self) -> None:
