@@ -5,7 +5,6 @@ import json
 import os
 import platform
 import sqlite3
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +15,6 @@ RESULTS = ROOT / "bench" / "results"
 LANGS = ("de", "en", "ar", "fa", "ti")
 OFFICES = ("brackel", "huckarde_mengede", "hoerde_hombruch", "aplerbeck")
 BERLIN = ZoneInfo("Europe/Berlin")
-# The fake Bot API server is a test tool; the benchmarks drive the bot against the same one.
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
 
 
 def bench_now() -> datetime:

@@ -18,8 +18,6 @@ from typing import Any
 from aiohttp import web
 from fakebot.server import ApiError, FakeTelegram
 
-from bench import common  # noqa: F401  (puts the fake server, a test tool, on the import path)
-
 SENDING = frozenset({"sendMessage", "sendDocument", "copyMessage", "editMessageText"})
 REPLIES = frozenset({"sendMessage", "sendDocument", "editMessageText"})
 
