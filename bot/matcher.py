@@ -210,6 +210,8 @@ class Matcher:
         matcher._keywords = dict(keywords or {})
         matcher._index = _Index.build(matcher._docs, matcher._postings, matcher._keywords)
         matcher._postings = defaultdict(list)  # now in the index, as arrays
+        # The vectors are in the index too: keeping them costs tens of MB with the sample content alone.
+        matcher._docs = [_Doc(d.label, {}, d.lang) for d in matcher._docs]
         return matcher
 
     def _weigh(self, feats: Counter[str]) -> dict[str, float]:
