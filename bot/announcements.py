@@ -8,13 +8,13 @@ from typing import Any
 
 from babel import Locale
 
-from bot import bidi
+from bot import audit, bidi
 from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
-from bot.models import Button, Reply
+from bot.models import Actor, Button, Reply
 from storage import Store
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != "de"]
@@ -130,7 +130,9 @@ class Announcements:
         await self._save(chat, user, data)
         return self.prompt(data)
 
-    async def press(self, chat: int, user: int, data: dict[str, Any], action: str) -> tuple[Reply, int | None]:
+    async def press(
+        self, chat: int, user: int, data: dict[str, Any], action: str, actor: Actor | None = None
+    ) -> tuple[Reply, int | None]:
         tr = self.tr
         if action == "anf:drop":
             await self.store.drop_draft(chat, user)
@@ -165,10 +167,14 @@ class Announcements:
                 data["audience"], people, data["texts"], self.clock.now()
             )
             await self.store.drop_draft(chat, user)
+            await audit.record(self.store, self.clock.now(), actor, "announcement_sent", f"#{announcement_id}")
             return Reply(
                 tr.gettext("Sending announcement #{number} now.").format(number=announcement_id), tr.lang
             ), announcement_id
         return self.prompt(data), None
 
-    async def stop(self, announcement_id: int) -> bool:
-        return await self.store.finish_announcement(announcement_id, "stopped", self.clock.now())
+    async def stop(self, announcement_id: int, actor: Actor | None = None) -> bool:
+        stopped = await self.store.finish_announcement(announcement_id, "stopped", self.clock.now())
+        if stopped:
+            await audit.record(self.store, self.clock.now(), actor, "announcement_stopped", f"#{announcement_id}")
+        return stopped

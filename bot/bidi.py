@@ -7,6 +7,7 @@ first-strong isolate (U+2068 ... U+2069) and each right-to-left paragraph starts
 """
 
 import re
+import unicodedata
 
 from bot.languages import is_rtl
 
@@ -41,3 +42,23 @@ def for_language(text: str, lang: str) -> str:
         return text
     lines = isolate_ltr_runs(text).split("\n")
     return "\n".join(RLM + line if line.strip() else line for line in lines)
+
+
+# Control characters and the bidi controls that could reorder or hide text (U+202E turns "gpj.exe" into
+# "exe.jpg"). ZWJ and ZWNJ stay: Persian spelling needs the zero-width non-joiner.
+_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_line(text: str, limit: int) -> str:
+    """A name or title from outside, safe to show: no controls or bidi overrides, one line, at most `limit`."""
+    cleaned = " ".join(_UNSAFE.sub(" ", unicodedata.normalize("NFC", text)).split())
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
+
+
+def strip_overrides(text: str) -> str:
+    """Longer text from staff (an event's description): keep the lines, drop controls and bidi overrides."""
+    return "\n".join(
+        " ".join(_UNSAFE.sub(" ", line).split()) for line in unicodedata.normalize("NFC", text).split("\n")
+    )

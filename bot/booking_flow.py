@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from babel import Locale
 
-from bot import answers, booking
+from bot import answers, bidi, booking
 from bot.booking import MAX_FUTURE_APPOINTMENTS, Slot
 from bot.buttons import back_button, menu_row
 from bot.calendar_file import appointment_ics
@@ -327,7 +327,7 @@ class BookingFlow:
                 booking.is_blocked(slot, blocks),
                 None if topic == "-" else topic,
                 None if interpreter == "-" else interpreter,
-                (first_name or "")[:40] or None,
+                bidi.clean_line(first_name or "", 40) or None,
                 now,
                 MAX_FUTURE_APPOINTMENTS,
                 replacing=choice.moving,
@@ -512,7 +512,9 @@ class BookingFlow:
         if action == "hv:yes":
             office_id = person.office_id or next(iter(self.content.offices))
             now = self.clock.now()
-            visit_id = await self.store.request_home_visit(person.id, office_id, (first_name or "")[:40] or None, now)
+            visit_id = await self.store.request_home_visit(
+                person.id, office_id, bidi.clean_line(first_name or "", 40) or None, now
+            )
             await self.store.enqueue(
                 f"home_visit_request:{visit_id}", "home_visit_request", None, str(visit_id), now, now
             )

@@ -48,9 +48,13 @@ async def build_app(
         default_language=settings.default_language,
         reminder_hours=settings.reminder_hours,
         staff_language=settings.staff_language,
+        keep_messages_days=settings.keep_messages_days,
+        keep_inactive_days=settings.keep_inactive_days,
     )
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
-    notices = Notices(store, content, clock, translators, staff, engine.events, settings.agenda_time)
+    notices = Notices(
+        store, content, clock, translators, staff, engine.events, settings.agenda_time, privacy=engine.privacy
+    )
     await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
     staff_tr = translators[settings.staff_language]
     announcements = Announcements(store, content, clock, staff_tr, translators)

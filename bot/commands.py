@@ -13,5 +13,30 @@ def user_commands(tr: Translator) -> list[tuple[str, str]]:
         ("language", tr.gettext("Choose your language")),
         ("office", tr.gettext("Choose your office")),
         ("privacy", tr.gettext("What we store about you")),
+        ("mydata", tr.gettext("Get all your data as a file")),
+        ("delete", tr.gettext("Delete all your data")),
         ("help", tr.gettext("Help")),
     ]
+
+
+# Commands that work only in the staff group, for its members: anyone else typing them gets the menu.
+STAFF_ONLY_COMMANDS = frozenset(
+    {
+        "agenda",
+        "block",
+        "unblock",
+        "visit",
+        "audit",
+        "close",
+        "faq",
+        "ban",
+        "unban",
+        "event",
+        "event_cancel",
+        "announce",
+        "stop",
+        "cancel",
+        "stats",
+        "learn",
+    }
+)

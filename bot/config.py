@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     staff_language: str = Field("de", validation_alias=AliasChoices("WILLKOMMEN_STAFF_LANGUAGE"))
     reminder_hours_raw: str = Field("24,3", validation_alias=AliasChoices("WILLKOMMEN_REMINDER_HOURS"))
     agenda_time_raw: str = Field("07:30", validation_alias=AliasChoices("WILLKOMMEN_AGENDA_TIME"))
+    keep_messages_days: int = Field(90, ge=1, le=3650, validation_alias=AliasChoices("WILLKOMMEN_KEEP_MESSAGES_DAYS"))
+    keep_inactive_days: int = Field(365, ge=30, le=3650, validation_alias=AliasChoices("WILLKOMMEN_KEEP_INACTIVE_DAYS"))
+    staff_ids_raw: str = Field("", validation_alias=AliasChoices("WILLKOMMEN_STAFF_IDS"))
 
     @field_validator("db_path")
     @classmethod
@@ -75,6 +78,18 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError("must be a time like 07:30")
         return value.strip()
+
+    @field_validator("staff_ids_raw")
+    @classmethod
+    def _id_list(cls, value: str) -> str:
+        if not all(p.strip().isdigit() for p in value.split(",") if p.strip()):
+            raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
+        return value
+
+    @property
+    def staff_ids(self) -> frozenset[int]:
+        """Allowed staff user ids; empty: every member of the staff group is staff."""
+        return frozenset(int(p) for p in self.staff_ids_raw.split(",") if p.strip())
 
     @property
     def reminder_hours(self) -> tuple[int, ...]:
@@ -159,6 +174,9 @@ _ENV_NAMES = {
     "staff_language": "WILLKOMMEN_STAFF_LANGUAGE",
     "reminder_hours_raw": "WILLKOMMEN_REMINDER_HOURS",
     "agenda_time_raw": "WILLKOMMEN_AGENDA_TIME",
+    "keep_messages_days": "WILLKOMMEN_KEEP_MESSAGES_DAYS",
+    "keep_inactive_days": "WILLKOMMEN_KEEP_INACTIVE_DAYS",
+    "staff_ids_raw": "WILLKOMMEN_STAFF_IDS",
     "db_path": "WILLKOMMEN_DB",
     "content_dir": "WILLKOMMEN_CONTENT",
     "default_language": "WILLKOMMEN_DEFAULT_LANGUAGE",

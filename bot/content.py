@@ -406,6 +406,14 @@ def _cross_check(
         for offer_id in text.offers:
             if offers is not None and offer_id not in offer_ids:
                 problems.append(f"texts/{lang}.yaml: offers.{offer_id}: unknown offer (not in offers.yaml)")
+        privacy = text.faq.get("privacy")
+        # The privacy answer is the notice people agree to: it must name their rights and the periods.
+        missing = [t for t in PRIVACY_TOKENS if privacy is not None and t not in privacy.answer]
+        if missing:
+            problems.append(f"texts/{lang}.yaml: faq.privacy.answer: must contain {', '.join(missing)}")
+
+
+PRIVACY_TOKENS = ("/mydata", "/delete", "{keep_days}", "{inactive_months}")
 
 
 def _check_offer_offices(raw_offers: Any, office_ids: set[str], problems: list[str]) -> None:

@@ -11,6 +11,7 @@ from bot import answers, bidi
 from bot.booking_flow import BookingFlow
 from bot.buttons import LANGUAGE_MENU, MENU, NEW_MESSAGE, menu_row
 from bot.clock import Clock
+from bot.commands import STAFF_ONLY_COMMANDS
 from bot.content import Content
 from bot.detect import detect
 from bot.events import Events
@@ -19,10 +20,12 @@ from bot.languages import DEFAULT_LANGUAGE, LANGUAGE_WORD_ALL, LANGUAGES, NATIVE
 from bot.matcher import Matcher
 from bot.models import Button, Incoming, Person, Reply, Routed
 from bot.normalize import normalize
+from bot.privacy import CONSENT_NO, CONSENT_YES, DELETE, MY_DATA, PrivacyDesk
+from bot.throttle import Throttle
 from bot.tickets import TicketDesk
 from storage import Store
 
-MAX_QUESTION_CHARS = 2000  # longer texts are cut before they are stored
+MAX_QUESTION_CHARS = 1000  # longer questions are cut (the person is told) before they are matched and stored
 
 # Greetings alone are not questions: they get the welcome and the menu, not "I am not sure".
 _GREETINGS = frozenset(
@@ -58,11 +61,25 @@ class Engine:
     default_language: str = DEFAULT_LANGUAGE
     reminder_hours: tuple[int, ...] = (24, 3)
     staff_language: str = "de"
+    keep_messages_days: int = 90
+    keep_inactive_days: int = 365
     booking: BookingFlow = field(init=False)
     tickets: TicketDesk = field(init=False)
     events: Events = field(init=False)
+    privacy: PrivacyDesk = field(init=False)
+    throttle: Throttle = field(init=False)
 
     def __post_init__(self) -> None:
+        self.throttle = Throttle(self.clock)
+        self.privacy = PrivacyDesk(
+            self.store,
+            self.content,
+            self.clock,
+            self.translators,
+            self.translators[self.staff_language],
+            self.keep_messages_days,
+            self.keep_inactive_days,
+        )
         self.booking = BookingFlow(self.store, self.content, self.clock, self.reminder_hours)
         self.events = Events(self.store, self.content, self.clock, self.translators)
         self.tickets = TicketDesk(
@@ -71,11 +88,14 @@ class Engine:
 
     async def route(self, event: Incoming) -> Routed:
         """Like `handle`, but a person writing to staff gets their message relayed into their ticket."""
+        slowed = await self._throttled(event)
+        if slowed is not None:
+            return Routed(slowed)
         if event.kind not in ("text", "unsupported"):
-            return Routed(await self.handle(event))
+            return Routed(await self._handle(event))
         person = await self.store.get_person(event.channel, event.user_id)
-        if person is None or person.banned or not person.staff_mode:
-            return Routed(await self.handle(event))
+        if person is None or person.banned or not person.staff_mode or not person.consented:
+            return Routed(await self._handle(event))
         now = self.clock.now()
         await self.store.touch(person.id, now)
         text = event.text if event.kind == "text" else ""
@@ -104,6 +124,23 @@ class Engine:
         return Routed([self._finish(r) for r in replies], ticket["id"])
 
     async def handle(self, event: Incoming) -> list[Reply]:
+        slowed = await self._throttled(event)
+        if slowed is not None:
+            return slowed
+        return await self._handle(event)
+
+    async def _throttled(self, event: Incoming) -> list[Reply] | None:
+        """None: go on. Else what a person who floods the bot gets: one friendly word, then silence."""
+        verdict = self.throttle.check(f"{event.channel}:{event.user_id}")
+        if verdict == "ok":
+            return None
+        if verdict == "silent":
+            return []
+        tr = await self._translator_for(event.channel, event.user_id)
+        text = tr.gettext("You are sending many messages very fast. Please wait a minute, then write again.")
+        return [self._finish(Reply("⏳ " + text, tr.lang))]
+
+    async def _handle(self, event: Incoming) -> list[Reply]:
         person, is_new = await self._person(event)
         if person.banned:
             if person.ban_told:
@@ -112,6 +149,8 @@ class Engine:
             tr = self.tr(person)
             text = tr.gettext("The team has stopped this conversation. In an emergency call 112 or 110.")
             return [self._finish(Reply(text, person.language))]
+        if not person.consented:
+            return [self._finish(r) for r in await self._before_consent(person, event)]
         if event.kind == "command":
             replies = await self._command(person, event, is_new)
         elif event.kind == "action":
@@ -121,6 +160,45 @@ class Engine:
         else:
             replies = await self._text(person, event.text, is_new)
         return [self._finish(r) for r in replies]
+
+    async def _before_consent(self, person: Person, event: Incoming) -> list[Reply]:
+        """Until the person agrees to the privacy notice, only their language is stored; emergencies are
+        answered at once all the same."""
+        privacy = self.privacy
+        action = event.action.removesuffix(NEW_MESSAGE)
+        if event.kind == "action" and (action == CONSENT_YES or action.startswith(CONSENT_YES + ":")):
+            await privacy.agree(person)
+            office = action.removeprefix(CONSENT_YES).lstrip(":")
+            if office in self.content.offices:
+                await self.store.set_office(person.id, office)
+                person = _with(person, office_id=office)
+            person = _with(person, consented=True)
+            tr = self.tr(person)
+            return [self._welcome(person, with_languages=False, intro=tr.gettext("Thank you! Now you can ask me."))]
+        if event.kind == "action" and action == CONSENT_NO:
+            await privacy.erase(person, reason="declined")
+            return [privacy.declined(person)]
+        if event.kind == "action" and action == LANGUAGE_MENU:
+            return [self._language_menu(person, replace=not event.action.endswith(NEW_MESSAGE))]
+        if event.kind == "action" and action.startswith("lang:") and action[5:] in LANGUAGES:
+            await self.store.set_language(person.id, action[5:], "chosen")
+            person = _with(person, language=action[5:], language_source="chosen")
+            return [privacy.consent_request(person, replace=not event.action.endswith(NEW_MESSAGE))]
+        if event.kind == "command" and event.action in ("language", "lang"):
+            if event.text.strip() in LANGUAGES:
+                return await self._before_consent(
+                    person, dataclasses.replace(event, kind="action", action=f"lang:{event.text.strip()}")
+                )
+            return [self._language_menu(person)]
+        office_hint = event.text.strip().lower() if event.kind == "command" and event.action == "start" else ""
+        replies = []
+        if event.kind == "text":
+            person = await self._follow_language(person, event.text)
+            text = event.text[:MAX_QUESTION_CHARS]
+            if self.matcher.match(text, detect(text).lang or person.language).faq_id == "emergency":
+                replies.append(self._faq(person, "emergency"))
+        replies.append(privacy.consent_request(person, office_hint))
+        return replies
 
     async def _translator_for(self, channel: str, user_id: str) -> Translator:
         """The known person's language, or the default for someone not stored (yet)."""
@@ -194,10 +272,16 @@ class Engine:
         if name == "help":
             return [self._help(person)]
         if name == "privacy":
-            return [self._faq(person, "privacy")]
+            return [self.privacy.privacy_reply(person)]
+        if name == "mydata":
+            return [await self.privacy.export(person)]
+        if name == "delete":
+            return [self.privacy.confirm_delete(person)]
         if name == "office":
             return [self._office_menu(person)]
         tr = self.tr(person)
+        if name in STAFF_ONLY_COMMANDS:
+            return [self._menu(person)]  # a staff command outside the staff group: just the person's menu
         return [
             Reply(
                 tr.gettext("I don't know this command.") + "\n\n" + self._help_text(tr),
@@ -245,6 +329,8 @@ class Engine:
             return [self._faq(person, "contact")]
         if name == OFFERS:
             return [self._faq(person, "offers")]
+        if name == "faq" and arg == "privacy":
+            return [self.privacy.privacy_reply(person)]
         if name == "faq" and arg in self.content.faq_ids:
             return [self._faq(person, arg)]
         if name == APPOINTMENTS:
@@ -260,6 +346,17 @@ class Engine:
                 await self.store.set_news(person.id, arg == "on")
                 person = _with(person, news=arg == "on")
             return [self._news(person, replace=True, changed=bool(arg))]
+        if name == MY_DATA:
+            return [dataclasses.replace(await self.privacy.export(person), replace=False)]
+        if name == DELETE and not arg:
+            return [self.privacy.confirm_delete(person)]
+        if name == DELETE:
+            if not self.privacy.confirmation_fresh(action):
+                return [self.privacy.confirm_delete(person)]  # an old or forged button: ask again
+            await self.privacy.erase(person)
+            return [self.privacy.erased_reply(person.language)]
+        if name == "consent":
+            return [self._menu(person, replace=True)]  # agreed already
         if name == ASK:
             text = tr.gettext("Write your question in your own words, in your language. I will try to answer it.")
             rows = ((Button("🙋 " + tr.gettext("Write to a person"), TO_STAFF),), *self._menu_row(tr))
@@ -291,6 +388,13 @@ class Engine:
 
     async def _text(self, person: Person, text: str, is_new: bool) -> list[Reply]:
         text = (text or "").strip()
+        if len(text) > MAX_QUESTION_CHARS:
+            replies = await self._text(person, text[:MAX_QUESTION_CHARS], is_new)
+            note = "✂️ " + self.tr(person).gettext(
+                "Your message was very long. I read only the beginning. Please ask one short question at a time."
+            )
+            first = replies[0]
+            return [dataclasses.replace(first, text=note + "\n\n" + first.text), *replies[1:]]
         person = await self._follow_language(person, text) if not is_new else person
         tr = self.tr(person)
         if not text:
@@ -304,10 +408,12 @@ class Engine:
         found = self.matcher.match(text, detect(text).lang or person.language)
         if found.faq_id is not None:
             await self.store.record_answer(person.id, found.faq_id, self.clock.now())
+            if found.faq_id == "privacy":
+                return [self.privacy.privacy_reply(person)]
             return [self._faq(person, found.faq_id)]
         await self.store.add_unresolved(
             person.id,
-            text[:MAX_QUESTION_CHARS],
+            text,
             person.language,
             person.office_id,
             found.reason,
@@ -396,31 +502,30 @@ class Engine:
         )
         return Reply(text, person.language, rows, replace=replace)
 
-    def _welcome(self, person: Person, with_languages: bool) -> Reply:
+    def _welcome(self, person: Person, with_languages: bool, intro: str = "") -> Reply:
         tr = self.tr(person)
-        hello = tr.gettext(
+        hello = (intro + "\n\n" if intro else "") + tr.gettext(
             "Welcome to lokal willkommen! We help people who have just moved into their own flat in Dortmund."
             " I answer questions about our offices. Our help is free."
         )
         menu = self._menu(person, intro=hello)
-        if not with_languages:
-            return menu
         # The first message opens with the globe and the word "language" in all five scripts, and shows
         # every language in its own script, so a person who reads only one of them finds it at once.
         language_rows = tuple((Button(NATIVE_NAMES[lang], f"lang:{lang}"),) for lang in LANGUAGES)
-        text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{menu.text}"
+        rows = language_rows if with_languages else ()
+        rows += menu.buttons[:-1] if with_languages else menu.buttons
+        text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{menu.text}" if with_languages else menu.text
         if person.news is None:
             text += "\n\n📰 " + tr.gettext(
                 "Do you want news from us about events and changes? You can change it any time."
             )
-            news_row = (
+            rows += (
                 (
                     Button("📰 " + tr.gettext("Yes, send me news"), f"{NEWS}:on.new"),
                     Button("🔕 " + tr.gettext("No news"), f"{NEWS}:off.new"),
                 ),
             )
-            return Reply(text, menu.lang, language_rows + news_row + menu.buttons[:-1])
-        return Reply(text, menu.lang, language_rows + menu.buttons[:-1])
+        return Reply(text, menu.lang, rows)
 
     def _news(self, person: Person, replace: bool = False, changed: bool = False) -> Reply:
         tr = self.tr(person)
@@ -468,6 +573,8 @@ class Engine:
             "/language – choose your language\n"
             "/office – choose your office\n"
             "/privacy – what we store about you\n"
+            "/mydata – all your data as a file\n"
+            "/delete – delete all your data\n"
             "/help – this help"
         )
 

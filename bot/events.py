@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import audit, bidi
 from bot.buttons import back_button, menu_row
 from bot.calendar_file import event_ics
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
-from bot.models import Button, Person, Reply
+from bot.models import Actor, Button, Person, Reply
 from bot.normalize import normalize_digits
 from storage import Store
 
@@ -133,11 +134,12 @@ class Events:
             return [Reply(text, person.language, menu_row(tr), attachments=(attachment,))]
         return [await self.listing(person, tr)]
 
-    async def cancel(self, event_id: int) -> int:
+    async def cancel(self, event_id: int, actor: Actor | None = None) -> int:
         """Cancel an event; everyone who asked for a reminder is told. Returns how many."""
         now = self.clock.now()
         if not await self.store.cancel_event(event_id, now):
             return 0
+        await audit.record(self.store, now, actor, "event_cancelled", f"#{event_id}")
         people = await self.store.event_reminder_people(event_id)
         for person_id in people:
             await self.store.enqueue(
@@ -266,13 +268,14 @@ class EventFlow:
         """The staff member's answer to the current step."""
         tr = self.tr
         step = data["step"]
-        value = text.strip()
+        # Titles and texts from staff reach people: no control characters or bidi overrides in them.
+        value = bidi.strip_overrides(text).strip()
         keep = value == "." and data.get("event_id")
         skip = value.lower() == "/skip"
         if step == "title" and not keep:
             if not value:
                 return self.prompt(step, data)
-            data["texts"]["de"] = [value[:120], data["texts"].get("de", ["", ""])[1]]
+            data["texts"]["de"] = [bidi.clean_line(value, 120), data["texts"].get("de", ["", ""])[1]]
         elif step == "description" and not keep:
             data["texts"]["de"][1] = value[:1500]
         elif step == "when" and not keep:
@@ -282,7 +285,7 @@ class EventFlow:
                 )
             data["when"] = value
         elif step in ("place", "address") and not keep:
-            data[step] = value[:200]
+            data[step] = bidi.clean_line(value, 200)
         elif step == "registration" and not keep:
             data["registration"] = None if skip else value[:300]
         elif step == "capacity" and not keep:
@@ -295,14 +298,14 @@ class EventFlow:
                 data["texts"].pop(lang, None)
             else:
                 title, _, description = value.partition("\n")
-                data["texts"][lang] = [title.strip()[:120], description.strip()[:1500] or title.strip()]
+                data["texts"][lang] = [bidi.clean_line(title, 120), description.strip()[:1500] or title.strip()]
         elif step == "office":
             return self.prompt(step, data)
         data["step"] = EVENT_STEPS[EVENT_STEPS.index(step) + 1]
         await self._save(chat, user, data)
         return self.prompt(data["step"], data)
 
-    async def press(self, chat: int, user: int, data: dict[str, Any], action: str) -> Reply:
+    async def press(self, chat: int, user: int, data: dict[str, Any], action: str, actor: Actor | None = None) -> Reply:
         tr = self.tr
         if action.startswith("evf:office:") and data["step"] == "office":
             office = action.removeprefix("evf:office:")
@@ -327,6 +330,8 @@ class EventFlow:
             texts = {lang: (t[0], t[1]) for lang, t in data["texts"].items()}
             event_id = await self.events.store.save_event(event, texts, self.events.clock.now(), data.get("event_id"))
             await self.events.store.drop_draft(chat, user)
+            now = self.events.clock.now()
+            await audit.record(self.events.store, now, actor, "event_published", f"#{event_id}", data.get("office"))
             return Reply(
                 tr.gettext("Published: event #{number}. People see it under Events.").format(number=event_id), tr.lang
             )

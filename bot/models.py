@@ -23,6 +23,7 @@ class Person:
     banned: bool = False
     ban_told: bool = False
     news: bool | None = None  # None: not asked yet; only True receives announcements
+    consented: bool = False  # agreed to the privacy notice; before that only the language is stored
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Outgoing:
     channel: str | None = None  # None: the staff group
     user_id: str | None = None
     office_id: str | None = None  # for the staff group: which office's group, if it has its own
+    staff_topic: tuple[int, int] | None = None  # (chat, thread): into a person's topic in the staff group
+    close_topic: bool = False  # then close that topic (the person's data is gone: no answers possible)
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,11 @@ class Routed:
 
     replies: list[Reply]
     ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff member acting in the staff group: their channel id and display name, for the audit log."""
+
+    id: str
+    name: str | None = None

@@ -1,6 +1,7 @@
 """Messages the bot sends by itself, rendered when they are due (so they speak the person's language of
 that moment, and a reminder for a cancelled appointment is not sent at all)."""
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,6 +13,7 @@ from bot.content import Content
 from bot.events import Events
 from bot.i18n import Translator
 from bot.models import Button, Outgoing, Reply
+from bot.privacy import PrivacyDesk
 from bot.staff import StaffDesk
 from storage import Store
 
@@ -25,6 +27,7 @@ class Notices:
     staff: StaffDesk
     events: Events
     agenda_time: tuple[int, int] = (7, 30)
+    privacy: PrivacyDesk | None = None
 
     async def schedule_agendas(self) -> None:
         """Queue each day's morning agenda for the staff group (once per day, however often this runs)."""
@@ -45,6 +48,8 @@ class Notices:
             return await self._staff_notice(kind, int(row["ref"]))
         if kind == "staff_urgent":
             return await self._urgent(int(row["ref"]))
+        if kind == "erased" and self.privacy is not None:
+            return self._erased(json.loads(row["ref"]))
         person = await self.store.person_by_id(row["person_id"]) if row["person_id"] else None
         if person is None:
             return []
@@ -118,6 +123,12 @@ class Notices:
             day=tr.day(start.date()), time=tr.time(start)
         )
         return Reply(text, tr.lang, menu_row(tr))
+
+    def _erased(self, ref: dict) -> list[Outgoing]:
+        assert self.privacy is not None
+        reply = Reply(self.privacy.staff_notice(ref), self.staff.tr.lang)
+        topic = tuple(ref["topic"]) if ref.get("topic") else None
+        return [Outgoing(reply, office_id=ref.get("office"), staff_topic=topic, close_topic=topic is not None)]
 
     async def _urgent(self, ticket_id: int) -> list[Outgoing]:
         ticket = await self.store.ticket(ticket_id)

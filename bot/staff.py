@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 from babel import Locale
 
-from bot import booking
+from bot import audit, booking
 from bot.booking_flow import interpreter_label, topic_label
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
-from bot.models import Button, Reply
+from bot.models import Actor, Button, Reply
 from bot.normalize import normalize_digits
 from storage import Store
 
@@ -95,7 +95,7 @@ class StaffDesk:
             lines += ["", tr.gettext("✅ came, ❌ did not come: press to mark.")]
         return Reply("\n".join(lines), tr.lang, tuple(rows))
 
-    async def command(self, name: str, args: str) -> list[Reply]:
+    async def command(self, name: str, args: str, actor: Actor | None = None) -> list[Reply]:
         tr = self.tr
         words = args.split()
         if name == "agenda":
@@ -106,12 +106,12 @@ class StaffDesk:
                 return [Reply(tr.gettext("Please write the date like this: /agenda 26.11.2026"), tr.lang)]
             return [await self.agenda(day, office_id)]
         if name in ("block", "unblock"):
-            return [await self._block(name, words)]
+            return [await self._block(name, words, actor)]
         if name == "visit":
-            return [await self._visit(words)]
+            return [await self._visit(words, actor)]
         return []
 
-    async def _block(self, name: str, words: list[str]) -> Reply:
+    async def _block(self, name: str, words: list[str], actor: Actor | None = None) -> Reply:
         tr = self.tr
         usage = tr.gettext("Please write: /{command} <office> <date> [time], e.g. /{command} brackel 26.11.2026 10:00")
         if len(words) not in (2, 3) or words[0] not in self.content.offices:
@@ -140,9 +140,11 @@ class StaffDesk:
         else:
             await self.store.unblock(office.id, day.isoformat(), start_time)
             text = tr.gettext("Unblocked: {office}, {what}. It can be booked again.")
+        target = f"{day.isoformat()} {start_time or ''}".strip()
+        await audit.record(self.store, self.clock.now(), actor, f"slot_{name}ed", target, office.id)
         return Reply(text.format(office=office.name, what=what), tr.lang)
 
-    async def _visit(self, words: list[str]) -> Reply:
+    async def _visit(self, words: list[str], actor: Actor | None = None) -> Reply:
         tr = self.tr
         usage = tr.gettext("Please write: /visit <number> <date> <time>, e.g. /visit 12 26.11.2026 14:00")
         if len(words) != 3 or not words[0].lstrip("#").isdigit():
@@ -160,6 +162,7 @@ class StaffDesk:
         if start <= now:
             return Reply(tr.gettext("That time is in the past."), tr.lang)
         await self.store.confirm_home_visit(visit_id, start, 60, now)
+        await audit.record(self.store, now, actor, "home_visit_set", f"#{visit_id}", item["office_id"])
         await self.store.enqueue(
             f"home_visit_confirmed:{visit_id}:{start.isoformat()}",
             "home_visit_confirmed",
@@ -171,7 +174,7 @@ class StaffDesk:
         text = tr.gettext("Home visit #{number} is set for {day}, {time}. The person is told in their language.")
         return Reply(text.format(number=visit_id, day=tr.day(day), time=tr.time(start)), tr.lang)
 
-    async def press(self, action: str) -> list[Reply]:
+    async def press(self, action: str, actor: Actor | None = None) -> list[Reply]:
         parts = action.split(":")
         if len(parts) != 4 or parts[0] != "sa" or not parts[1].isdigit() or parts[2] not in ("a", "m"):
             return []
@@ -179,6 +182,7 @@ class StaffDesk:
         if day is None:
             return []
         status = "attended" if parts[2] == "a" else "missed"
-        await self.store.set_appointment_status(int(parts[1]), status, self.clock.now())
+        if await self.store.set_appointment_status(int(parts[1]), status, self.clock.now()):
+            await audit.record(self.store, self.clock.now(), actor, "attendance", f"#{parts[1]} {status}")
         agenda = await self.agenda(day)
         return [Reply(agenda.text, agenda.lang, agenda.buttons, replace=True)]

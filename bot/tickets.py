@@ -5,36 +5,33 @@ Here live the decisions; the channel does the copying.
 """
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from babel import Locale
 
-from bot import answers, bidi, hours
+from bot import answers, audit, bidi, hours
 from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES
-from bot.models import Button, Person, Reply
+from bot.models import Actor, Button, Person, Reply
 from storage import Store
 
 TOPIC_TITLE_LIMIT = 128
 NOTE_PREFIXES = ("#note", "!note")
 STAFF_TICKET_COMMANDS = ("close", "faq", "book", "lang", "ban", "unban")
 
-# Control characters and the bidi controls that could reorder or hide text in a topic title.
-_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
 
 def sanitize_title(text: str, limit: int = TOPIC_TITLE_LIMIT) -> str:
-    cleaned = _UNSAFE.sub(" ", unicodedata.normalize("NFC", text))
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1].rstrip() + "…"
-    return cleaned or "?"
+    return bidi.clean_line(text, limit) or "?"
+
+
+@dataclass(frozen=True)
+class _Answer:
+    text: str
+    succeeded: bool
 
 
 def is_note(text: str | None) -> bool:
@@ -139,55 +136,75 @@ class TicketDesk:
             buttons=buttons_json(reply.buttons),
         )
 
-    async def staff_command(self, ticket: dict | None, person: Person, name: str, args: str) -> str:
+    async def staff_command(
+        self, ticket: dict | None, person: Person, name: str, args: str, actor: Actor | None = None
+    ) -> str:
         """Run a staff command in a person's topic; returns what staff read in the topic."""
+        answer = await self._staff_command(ticket, person, name, args)
+        done = {"ban": "banned", "unban": "unbanned", "lang": "language_set", "close": "ticket_closed"}
+        done |= {"faq": "faq_sent", "book": "booking_offered"}
+        last = ticket or await self.store.last_ticket_of(person.id)
+        if name in done and answer.succeeded:
+            target = f"#{last['id']}" if last else None
+            await audit.record(self.store, self.clock.now(), actor, done[name], target, person.office_id)
+        return answer.text
+
+    async def _staff_command(self, ticket: dict | None, person: Person, name: str, args: str) -> "_Answer":
         tr = self.staff_tr
         ptr = self.translators[person.language]
         now = self.clock.now()
         if name == "ban":
             await self.store.set_banned(person.id, True, now)
-            return tr.gettext("Blocked. The person is told once, then ignored. /unban undoes it.")
+            return _Answer(tr.gettext("Blocked. The person is told once, then ignored. /unban undoes it."), True)
         if name == "unban":
             await self.store.set_banned(person.id, False, now)
-            return tr.gettext("Unblocked. Messages from this person reach the team again.")
+            return _Answer(tr.gettext("Unblocked. Messages from this person reach the team again."), True)
         if name == "lang":
             code = args.strip().lower()
             if code not in LANGUAGES:
-                return tr.gettext("Please write one of: {codes}").format(codes=", ".join(LANGUAGES))
+                return _Answer(tr.gettext("Please write one of: {codes}").format(codes=", ".join(LANGUAGES)), False)
             await self.store.set_language(person.id, code, "chosen")
-            return tr.gettext("The person's language is now {language}.").format(
-                language=Locale.parse(tr.lang).languages.get(code, code)
+            return _Answer(
+                tr.gettext("The person's language is now {language}.").format(
+                    language=Locale.parse(tr.lang).languages.get(code, code)
+                ),
+                True,
             )
         if ticket is None:
             ticket = await self.store.last_ticket_of(person.id)
             if ticket is None:
-                return tr.gettext("There is no ticket for this person yet.")
+                return _Answer(tr.gettext("There is no ticket for this person yet."), False)
         if name == "close":
             if not await self.store.close_ticket(ticket["id"], now):
-                return tr.gettext("This ticket is already closed.")
+                return _Answer(tr.gettext("This ticket is already closed."), False)
             text = ptr.gettext("The team has closed your question. Did we help you?")
             rows = (
                 (Button("👍", f"rate:{ticket['id']}:up"), Button("👎", f"rate:{ticket['id']}:down")),
                 *menu_row(ptr),
             )
             await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
-            return tr.gettext(
-                "Ticket #{number} closed. The person is asked for a rating. Their next message opens it again."
-            ).format(number=ticket["id"])
+            return _Answer(
+                tr.gettext(
+                    "Ticket #{number} closed. The person is asked for a rating. Their next message opens it again."
+                ).format(number=ticket["id"]),
+                True,
+            )
         if name == "faq":
             faq_id = args.strip()
             if faq_id not in self.content.faq_ids:
-                return tr.gettext("Unknown FAQ id. Known ids: {ids}").format(ids=", ".join(self.content.faq_ids))
+                return _Answer(
+                    tr.gettext("Unknown FAQ id. Known ids: {ids}").format(ids=", ".join(self.content.faq_ids)), False
+                )
             text = answers.faq_answer(self.content, faq_id, ptr, person.office_id, now)
             await self.tell_person(ticket["id"], person, Reply(text, person.language, menu_row(ptr)))
             await self.store.first_answer(ticket["id"], now)
-            return tr.gettext("Sent the answer '{id}' in the person's language.").format(id=faq_id)
+            return _Answer(tr.gettext("Sent the answer '{id}' in the person's language.").format(id=faq_id), True)
         if name == "book":
             text = ptr.gettext("The team suggests an appointment. You can book one here:")
             rows = ((Button("📅 " + ptr.gettext("Book an appointment"), "bk:o:n:-.new"),), *menu_row(ptr))
             await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
-            return tr.gettext("The person got a button to book an appointment.")
-        return ""
+            return _Answer(tr.gettext("The person got a button to book an appointment."), True)
+        return _Answer("", False)
 
     async def rate(self, person: Person, action: str) -> Reply | None:
         parts = action.split(":")

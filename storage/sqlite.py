@@ -6,6 +6,7 @@ coroutine must never land inside another's open transaction.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,10 @@ import aiosqlite
 
 from bot.models import LanguageSource, Person
 from storage.migrate import migrate
+
+# aiosqlite logs every statement with its parameters at DEBUG: that would put people's messages into the
+# logs whenever someone turns on debug logging. Our logs never carry message text or names.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def _ts(moment: datetime) -> str:
@@ -37,6 +42,7 @@ def _person(row: aiosqlite.Row) -> Person:
         news=None if row["news"] is None else bool(row["news"]),
         banned=row["banned_at"] is not None,
         ban_told=bool(row["ban_told"]),
+        consented=row["consent_at"] is not None,
     )
 
 
@@ -731,3 +737,149 @@ class SqliteStore:
             "UPDATE deliveries SET state = 'pending' WHERE announcement_id = ? AND person_id = ?",
             (announcement_id, person_id),
         )
+
+    # -- privacy: consent, export, erasure, retention, audit ----------------------------------------------------
+
+    async def set_consent(self, person_id: int, now: datetime) -> None:
+        await self._write("UPDATE people SET consent_at = ? WHERE id = ?", (_ts(now), person_id))
+
+    async def export_person(self, person_id: int) -> dict[str, list[dict]]:
+        """Everything stored about one person, table by table (for /mydata)."""
+        one = (person_id,)
+        by_ticket = "SELECT * FROM relay WHERE ticket_id IN (SELECT id FROM tickets WHERE person_id = ?) ORDER BY id"
+        return {
+            table: await self._rows(sql, one)
+            for table, sql in (
+                ("people", "SELECT * FROM people WHERE id = ?"),
+                ("appointments", "SELECT * FROM appointments WHERE person_id = ? ORDER BY id"),
+                ("slot_watches", "SELECT * FROM slot_watches WHERE person_id = ? ORDER BY id"),
+                ("tickets", "SELECT * FROM tickets WHERE person_id = ? ORDER BY id"),
+                ("relay", by_ticket),
+                ("answers_given", "SELECT * FROM answers_given WHERE person_id = ? ORDER BY id"),
+                ("unresolved_questions", "SELECT * FROM unresolved_questions WHERE person_id = ? ORDER BY id"),
+                ("event_reminders", "SELECT * FROM event_reminders WHERE person_id = ?"),
+                ("deliveries", "SELECT * FROM deliveries WHERE person_id = ?"),
+                ("outbox", "SELECT * FROM outbox WHERE person_id = ? ORDER BY id"),
+            )
+        }
+
+    async def person_figures(self, person_id: int) -> list[tuple[str, str, str, str, int]]:
+        """What one person contributed to the figures: (month, office, language, metric, count)."""
+        sql = """
+            SELECT substr(p.created_at, 1, 7), coalesce(p.office_id, ''), p.language, 'people', 1
+              FROM people p WHERE p.id = :p
+            UNION ALL
+            SELECT substr(coalesce(a.slot, a.created_at), 1, 7), a.office_id, p.language,
+                   CASE WHEN a.kind = 'home_visit' THEN 'home_visits' ELSE 'appointments_' || a.status END,
+                   count(*)
+              FROM appointments a JOIN people p ON p.id = a.person_id WHERE a.person_id = :p
+             GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT substr(t.opened_at, 1, 7), coalesce(t.office_id, ''), t.language, 'tickets', count(*)
+              FROM tickets t WHERE t.person_id = :p GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT substr(t.closed_at, 1, 7), coalesce(t.office_id, ''), t.language, 'ratings_' || t.rating, count(*)
+              FROM tickets t WHERE t.person_id = :p AND t.rating IS NOT NULL GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT substr(g.created_at, 1, 7), coalesce(p.office_id, ''), p.language, 'faq:' || g.faq_id, count(*)
+              FROM answers_given g JOIN people p ON p.id = g.person_id WHERE g.person_id = :p GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT substr(u.created_at, 1, 7), coalesce(u.office_id, ''), u.language, 'unresolved', count(*)
+              FROM unresolved_questions u WHERE u.person_id = :p GROUP BY 1, 2, 3
+        """
+        async with self._db.execute(sql, {"p": person_id}) as cursor:
+            return [(r[0], r[1], r[2], r[3], int(r[4])) for r in await cursor.fetchall()]
+
+    async def erase_person(self, person_id: int, now: datetime, keep_counts: bool = True) -> dict | None:
+        """Remove a person and everything linked to them; their part of the figures stays as counts only.
+
+        Returns what staff must be told (the topic to close, the future appointments that were cancelled),
+        or None if the person did not exist.
+        """
+        figures = await self.person_figures(person_id) if keep_counts else []
+        async with self._transaction() as db:
+            async with db.execute("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            async with db.execute(
+                "SELECT id, office_id, slot, kind FROM appointments"
+                " WHERE person_id = ? AND status IN ('booked', 'requested') AND (slot IS NULL OR slot > ?)",
+                (person_id, _ts(now)),
+            ) as cur:
+                cancelled = [dict(r) for r in await cur.fetchall()]
+            async with db.execute(
+                "SELECT id, office_id FROM tickets WHERE person_id = ? AND state = 'open'", (person_id,)
+            ) as cur:
+                open_tickets = [dict(r) for r in await cur.fetchall()]
+            await db.executemany(
+                "INSERT INTO figure_counts (month, office_id, language, metric, value) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (month, office_id, language, metric) DO UPDATE SET value = value + excluded.value",
+                figures,
+            )
+            # Everything else hangs on people (ON DELETE CASCADE): appointments, tickets and their relay,
+            # answers, questions, reminders, deliveries, outbox rows.
+            await db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+        topic = (int(row[0]), int(row[1])) if row[1] is not None else None
+        return {"topic": topic, "cancelled": cancelled, "open_tickets": open_tickets}
+
+    async def inactive_people(self, before: datetime, limit: int = 500) -> list[int]:
+        rows = await self._rows(
+            "SELECT id FROM people WHERE last_seen_at < ? ORDER BY id LIMIT ?", (_ts(before), limit)
+        )
+        return [r["id"] for r in rows]
+
+    async def purge_contents(self, before: datetime) -> dict[str, int]:
+        """Clear message content older than `before`; counts stay for the figures."""
+        cut = _ts(before)
+        counts = {}
+        async with self._transaction() as db:
+            for name, sql in (
+                (
+                    "ticket_texts",
+                    "UPDATE relay SET text = NULL, buttons = NULL WHERE text IS NOT NULL AND ticket_id IN"
+                    " (SELECT id FROM tickets WHERE state = 'closed' AND closed_at < ?)",
+                ),
+                (
+                    "ticket_subjects",
+                    "UPDATE tickets SET subject = NULL, note = NULL"
+                    " WHERE state = 'closed' AND closed_at < ? AND (subject IS NOT NULL OR note IS NOT NULL)",
+                ),
+                ("questions", "UPDATE unresolved_questions SET text = '' WHERE text != '' AND created_at < ?"),
+                (
+                    "first_names",
+                    "UPDATE appointments SET first_name = NULL"
+                    " WHERE first_name IS NOT NULL AND coalesce(slot, changed_at) < ?",
+                ),
+                ("outbox", "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'failed') AND due_at < ?"),
+            ):
+                cursor = await db.execute(sql, (cut,))
+                counts[name] = cursor.rowcount
+        return counts
+
+    async def add_audit(
+        self,
+        actor_id: str,
+        actor_name: str | None,
+        action: str,
+        target: str | None,
+        office_id: str | None,
+        now: datetime,
+    ) -> None:
+        await self._write(
+            "INSERT INTO audit_log (at, actor_id, actor_name, action, target, office_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(now), actor_id, actor_name, action, target, office_id),
+        )
+
+    async def audit_entries(self, limit: int = 20) -> list[dict]:
+        return await self._rows("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+
+    async def table_rows(self) -> dict[str, list[dict]]:
+        """Every row of every table: for consistency and erasure checks (small databases only)."""
+        tables = await self._rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        result = {}
+        for table in tables:
+            name = table["name"]
+            # The name comes from sqlite_master itself, not from outside: safe to quote into the statement.
+            result[name] = await self._rows(f'SELECT * FROM "{name}"')
+        return result

@@ -20,6 +20,7 @@ def first(reply: Reply, prefix: str) -> str:
 async def start(engine, user: str, lang: str = "de") -> None:
     await engine.handle(Incoming(CH, user, "command", action="start", lang_hint=lang))
     await engine.handle(press(user, f"lang:{lang}"))
+    await engine.handle(press(user, "consent:yes"))
 
 
 async def walk_to_times(engine, user: str, office: str = "brackel", day_index: int = 0) -> Reply:
@@ -39,11 +40,12 @@ async def book(
     time_index: int = 0,
     topic: str = "letters",
     interpreter: str = "ar",
+    first_name: str = "Amina",
 ) -> Reply:
     times = await walk_to_times(engine, user, office, day_index)
     slot_actions = [a for a in actions(times) if a.startswith("bk:p:")]
     [topics] = await engine.handle(press(user, slot_actions[time_index]))
     [interpreters] = await engine.handle(press(user, first(topics, "bk:i:").rsplit(":", 1)[0] + f":{topic}"))
     [summary] = await engine.handle(press(user, first(interpreters, "bk:s:").rsplit(":", 1)[0] + f":{interpreter}"))
-    [confirmed] = await engine.handle(press(user, first(summary, "bk:c:")))
+    [confirmed] = await engine.handle(press(user, first(summary, "bk:c:"), first_name))
     return confirmed

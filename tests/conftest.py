@@ -61,3 +61,10 @@ async def fake():
     await server.start()
     yield server
     await server.stop()
+
+
+async def agree(engine: Engine, user: str, hint: str | None = None, channel: str = "test") -> None:
+    """The person presses "Yes, I agree" under the privacy notice, as everyone must before being answered."""
+    from bot.models import Incoming
+
+    await engine.handle(Incoming(channel, user, "action", action="consent:yes", lang_hint=hint))

@@ -56,6 +56,7 @@ async def running_bot(
         task = asyncio.create_task(run)
         scheduler = asyncio.create_task(channel.run_background(stop))
         running = RunningBot(channel, stop, task)
+        fake.running_channel = channel  # for `agreed`: people who accepted the privacy notice already
         if webhook:
             await fake.wait_for(lambda: fake.webhook is not None)
         yield running
@@ -84,3 +85,25 @@ async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Proces
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
+    """These people accepted the privacy notice earlier (stored as the notice's "Yes" button stores it),
+    so a test about something else starts where a returning person is. `db`: the file of a bot process."""
+    from datetime import UTC, datetime
+
+    from bot.languages import from_hint
+    from storage.sqlite import SqliteStore
+
+    if db is not None:
+        store, now = await SqliteStore.open(db), datetime.now(UTC)
+    else:
+        store, now = fake.running_channel.app.store, fake.running_channel.clock.now()
+    try:
+        for user in users:
+            language = from_hint(user.language_code) or "de"
+            person = await store.create_person("telegram", str(user.id), language, "hint", now)
+            await store.set_consent(person.id, now)
+    finally:
+        if db is not None:
+            await store.close()

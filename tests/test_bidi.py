@@ -1,6 +1,6 @@
 """Arabic and Persian replies keep times, phone numbers and addresses readable."""
 
-from conftest import berlin
+from conftest import agree, berlin
 
 from bot import bidi
 from bot.models import Incoming
@@ -39,7 +39,7 @@ def test_preparing_twice_does_not_nest_isolates():
 
 async def test_arabic_opening_hours_answer_isolates_times_and_is_rtl(engine, clock):
     clock.set(berlin(2026, 11, 24, 10, 30))
-    await engine.handle(Incoming("test", "1", "command", action="start", lang_hint="ar"))
+    await agree(engine, "1", hint="ar")
     await engine.handle(Incoming("test", "1", "action", action="office:brackel"))
     [reply] = await engine.handle(Incoming("test", "1", "action", action="hours"))
     assert reply.lang == "ar"
@@ -49,7 +49,7 @@ async def test_arabic_opening_hours_answer_isolates_times_and_is_rtl(engine, clo
 
 
 async def test_persian_contact_answer_isolates_phone_and_email(engine):
-    await engine.handle(Incoming("test", "2", "command", action="start", lang_hint="fa"))
+    await agree(engine, "2", hint="fa")
     await engine.handle(Incoming("test", "2", "action", action="office:huckarde_mengede"))
     [reply] = await engine.handle(Incoming("test", "2", "action", action="contact"))
     assert f"{FSI}+49 231 5011148{PDI}" in reply.text

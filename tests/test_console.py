@@ -12,7 +12,7 @@ from handlers.console import run_console
 
 
 async def test_console_plays_a_conversation_through_its_input(engine):
-    stdin = io.StringIO("1\nwann büro offen\n/quit\n")
+    stdin = io.StringIO("1\n1\nwann büro offen\n/quit\n")  # [1] ✅ agree to the privacy notice
     stdout = io.StringIO()
     await run_console(engine, stdin=stdin, stdout=stdout, lang="de")
     out = stdout.getvalue()
@@ -25,14 +25,16 @@ async def test_console_plays_a_conversation_through_its_input(engine):
 async def test_console_end_of_input_ends_the_chat(engine):
     stdout = io.StringIO()
     await run_console(engine, stdin=io.StringIO(""), stdout=stdout)
-    assert "[1] Deutsch" in stdout.getvalue()  # first contact shows every language in its own script
+    out = stdout.getvalue()
+    assert "[1] ✅" in out and "[2] ❌" in out  # first contact: the privacy notice, to agree or not
+    assert "Deutsch" in out and "ትግርኛ" in out  # and every language in its own script
 
 
 def test_willkommen_chat_in_arabic_uses_the_local_sqlite_file(tmp_path: Path):
     db = tmp_path / "chat.sqlite3"
     result = subprocess.run(
         [sys.executable, "-m", "handlers.cli", "chat", "--lang", "ar"],
-        input="متى يفتح المكتب؟\nwhere is the office\n/quit\n",
+        input="1\nمتى يفتح المكتب؟\nwhere is the office\n/quit\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -62,7 +64,7 @@ def test_main_job_without_token_opens_the_console_chat(tmp_path: Path):
 
 
 async def test_console_messages_to_a_person_are_stored_for_the_team(engine, store):
-    stdin = io.StringIO("/menu\n7\nmy question for a person\n/quit\n")  # [7] 🙋 Write to a person
+    stdin = io.StringIO("1\n/menu\n7\nmy question for a person\n/quit\n")  # agree, then [7] 🙋 Write to a person
     stdout = io.StringIO()
     await run_console(engine, stdin=stdin, stdout=stdout, lang="en")
     person = await store.get_person("console", "local")

@@ -50,6 +50,7 @@ async def test_booking_through_the_console(engine, tmp_path: Path):
     prompts = 1
     screen = await wait_for_prompt(terminal, prompts)
     for line in [
+        "✅ Yes, I agree",
         "/appointments",
         "➕ Book",
         "✅🏢 lokal willkommen Brackel|🏢 lokal willkommen Brackel",

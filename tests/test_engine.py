@@ -1,5 +1,7 @@
 """The channel-neutral conversation, through the real engine, store, content and catalogs."""
 
+from conftest import agree
+
 from bot.bidi import strip_isolates
 from bot.models import Incoming
 
@@ -19,6 +21,7 @@ def actions(reply) -> list[str]:
 
 
 async def test_arabic_question_is_answered_in_arabic(engine):
+    await agree(engine, "1")
     [reply] = await engine.handle(text("1", "متى يفتح المكتب؟"))
     assert reply.lang == "ar"
     assert "مفتوح" in reply.text  # Tuesday 10:30: open
@@ -26,12 +29,14 @@ async def test_arabic_question_is_answered_in_arabic(engine):
 
 
 async def test_latin_letter_arabic_is_answered_in_arabic_script(engine):
+    await agree(engine, "2")
     [reply] = await engine.handle(text("2", "wen el maktab?", hint="de"))
     assert reply.lang == "ar"
     assert "Brackeler Hellweg 146" in reply.text
 
 
 async def test_learner_german_gets_the_opening_hours(engine):
+    await agree(engine, "3")
     [reply] = await engine.handle(text("3", "wann büro offen"))
     assert reply.lang == "de"
     assert "Jetzt offen" in strip_isolates(reply.text)
@@ -43,13 +48,16 @@ async def test_emergency_gets_the_numbers_at_once_in_the_users_language(engine):
         ("e2", "زوجي يضربني وأنا خائفة", "ar"),
         ("e3", "I want to kill myself", "en"),
     ]:
-        [reply] = await engine.handle(text(user, message))
+        # First contact, before the privacy notice was agreed to: help comes first all the same.
+        reply, notice = await engine.handle(text(user, message))
         plain = strip_isolates(reply.text)
         assert reply.lang == lang
         assert "112" in plain and "110" in plain and "0800 111 0 111" in plain, message
+        assert "consent:yes" in actions(notice)
 
 
 async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(engine, store):
+    await agree(engine, "4")
     [reply] = await engine.handle(text("4", "Wann wird mein Asylverfahren entschieden?"))
     assert "nicht sicher" in reply.text
     assert "staff" in actions(reply) and "menu.new" in actions(reply)
@@ -58,6 +66,7 @@ async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(eng
 
 
 async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):
+    await agree(engine, "5")
     await engine.handle(text("5", "what is the weather tomorrow"))
     [reply] = await engine.handle(press("5", "staff"))
     assert "goes to a person from the team" in reply.text and "today" in reply.text  # Tuesday 10:30: open
@@ -70,6 +79,7 @@ async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):
 
 
 async def test_chosen_language_sticks_even_when_writing_in_another(engine):
+    await agree(engine, "6")
     await engine.handle(text("6", "hello"))
     [reply] = await engine.handle(press("6", "lang:ti"))
     assert reply.lang == "ti" and reply.replace
@@ -78,32 +88,40 @@ async def test_chosen_language_sticks_even_when_writing_in_another(engine):
 
 
 async def test_detected_language_follows_the_writing(engine):
+    await agree(engine, "7")
     await engine.handle(text("7", "hello"))
     [reply] = await engine.handle(text("7", "دفتر کجاست؟"))
     assert reply.lang == "fa"
 
 
 async def test_start_with_office_payload_sets_the_office(engine, store):
-    [reply] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
+    [notice] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
+    assert notice.text.startswith("🌐 Sprache · Language · اللغة · زبان · ቋንቋ")  # findable in any of the five scripts
+    assert [a for a in actions(notice) if a.startswith("lang:")] == [
+        f"lang:{x}" for x in ("de", "en", "ar", "fa", "ti")
+    ]
+    assert (await store.get_person(CH, "8")).office_id is None  # nothing beyond the language before consent
+    [reply] = await engine.handle(press("8", "consent:yes:aplerbeck"))
     assert "lokal willkommen Aplerbeck" in reply.text
-    assert reply.text.startswith("🌐 Sprache · Language · اللغة · زبان · ቋንቋ")  # findable in any of the five scripts
-    assert [a for a in actions(reply) if a.startswith("lang:")] == [f"lang:{x}" for x in ("de", "en", "ar", "fa", "ti")]
     person = await store.get_person(CH, "8")
     assert person.office_id == "aplerbeck" and person.language == "en"
 
 
 async def test_main_menu_has_every_topic(engine):
+    await agree(engine, "9")
     [reply] = await engine.handle(Incoming(CH, "9", "command", action="menu", lang_hint="de"))
     assert {"hours", "where", "appts", "events", "offers", "ask", "langs"} <= set(actions(reply))
 
 
 async def test_no_events_planned_is_said_plainly(engine):
+    await agree(engine, "10", hint="en")
     await engine.handle(Incoming(CH, "10", "command", action="menu", lang_hint="en"))
     [events] = await engine.handle(press("10", "events"))
     assert "no events planned" in events.text
 
 
 async def test_office_choice_narrows_the_answer_to_that_office(engine):
+    await agree(engine, "11", hint="en")
     await engine.handle(Incoming(CH, "11", "command", action="menu", lang_hint="en"))
     [everyone] = await engine.handle(press("11", "where"))
     assert everyone.text.count("🏢") == 4 and "offices.new" in actions(everyone)
@@ -113,18 +131,21 @@ async def test_office_choice_narrows_the_answer_to_that_office(engine):
 
 
 async def test_sample_values_are_marked_as_such(engine):
+    await agree(engine, "12", hint="en")
     await engine.handle(Incoming(CH, "12", "command", action="start", text="brackel", lang_hint="en"))
     [reply] = await engine.handle(press("12", "contact"))
     assert "+49 231 0000 001 (sample value, not yet confirmed)" in reply.text
 
 
 async def test_greeting_gets_welcome_not_unsure(engine, store):
+    await agree(engine, "13")
     [reply] = await engine.handle(text("13", "salam"))
     assert "hours" in actions(reply)
     assert await store.list_unresolved() == []
 
 
 async def test_unknown_button_and_command_get_a_friendly_answer(engine):
+    await agree(engine, "14")
     [reply] = await engine.handle(press("14", "forged:xyz"))
     assert "hours" in actions(reply)
     [reply] = await engine.handle(Incoming(CH, "14", "command", action="nonsense"))
@@ -146,6 +167,7 @@ async def test_every_reply_exists_in_every_language(engine):
 
 
 async def test_menus_edit_in_place_but_buttons_under_answers_open_a_new_message(engine):
+    await agree(engine, "16")
     await engine.handle(Incoming(CH, "16", "command", action="menu", lang_hint="en"))
     [languages] = await engine.handle(press("16", "langs"))  # pressed in the menu: the menu turns into it
     assert languages.replace

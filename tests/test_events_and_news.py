@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from booking_helpers import CH, actions, first, press, start
-from conftest import berlin
-from telegram_env import running_bot
+from conftest import agree, berlin
+from telegram_env import agreed, running_bot
 
 from bot.bidi import strip_isolates
 from handlers.telegram.broadcast import Broadcaster
@@ -45,6 +45,7 @@ async def test_events_in_every_language_own_district_first_german_noted(engine, 
 
 
 async def test_remind_me_and_calendar_file(engine, store):
+    await agree(engine, "rm")
     await seeded(engine)
     await start(engine, "rm", "en")
     [listing] = await engine.handle(press("rm", "events"))
@@ -60,6 +61,7 @@ async def test_remind_me_and_calendar_file(engine, store):
 
 
 async def test_news_consent_is_asked_at_first_contact_and_can_change(engine, store):
+    await agree(engine, "n1")
     from bot.models import Incoming
 
     [welcome] = await engine.handle(Incoming(CH, "n1", "command", action="start", lang_hint="fa"))
@@ -102,6 +104,7 @@ async def test_staff_publish_an_event_people_see_it_and_cancelling_tells_them(fa
             )
         )
         user = fake.user(6001, "Amina", "ar")
+        await agreed(fake, user)
         user.says("/events")
         [listing] = await fake.wait_for_messages(user.chat_id, 1)
         assert "مقهى الخياطة" in listing["text"]
@@ -120,12 +123,14 @@ async def test_an_announcement_reaches_everyone_who_agreed_once_in_their_languag
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         engine = running.channel.app.engine
         people = {lang: fake.user(6100 + i, f"P{i}", lang) for i, lang in enumerate(("de", "en", "ar", "fa", "ti"))}
+        await agreed(fake, *people.values())
         for user in people.values():
             user.says("/start")
         for user in people.values():
             [welcome] = await fake.wait_for_messages(user.chat_id, 1)
             user.presses(welcome, "news:on.new")
         no_news = fake.user(6199, "NoNews", "de")
+        await agreed(fake, no_news)
         no_news.says("/start")
         [welcome] = await fake.wait_for_messages(no_news.chat_id, 1)
         no_news.presses(welcome, "news:off.new")

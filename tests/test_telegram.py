@@ -3,7 +3,7 @@
 import asyncio
 from pathlib import Path
 
-from telegram_env import running_bot
+from telegram_env import agreed, running_bot
 
 from bot import bidi
 
@@ -16,6 +16,7 @@ def buttons(message: dict) -> list[str]:
 async def test_arabic_question_is_answered_in_arabic(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         amina = fake.user(1001, "Amina", "ar")
+        await agreed(fake, amina)
         amina.says("متى يفتح المكتب؟")
         [reply] = await fake.wait_for_messages(amina.chat_id, 1)
     assert reply["text"].startswith(bidi.RLM)  # a right-to-left paragraph
@@ -29,6 +30,7 @@ async def test_arabic_question_is_answered_in_arabic(fake, tmp_path: Path, clock
 async def test_start_with_office_deep_link_and_language_picker(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         user = fake.user(1002, "Jan", "de")
+        await agreed(fake, user)
         user.says("/start brackel")
         [reply] = await fake.wait_for_messages(user.chat_id, 1)
     assert "lokal willkommen Brackel" in reply["text"]
@@ -49,7 +51,21 @@ async def test_commands_are_registered_in_all_five_languages(fake, tmp_path: Pat
     languages = {lang for (_scope, lang) in fake.commands}
     assert languages == {"", "de", "en", "ar", "fa", "ti"}
     names = {tuple(c["command"] for c in cmds) for cmds in fake.commands.values()}
-    assert names == {("start", "menu", "appointments", "events", "news", "language", "office", "privacy", "help")}
+    assert names == {
+        (
+            "start",
+            "menu",
+            "appointments",
+            "events",
+            "news",
+            "language",
+            "office",
+            "privacy",
+            "mydata",
+            "delete",
+            "help",
+        )
+    }
     descriptions = {lang: cmds[1]["description"] for (_s, lang), cmds in fake.commands.items()}
     assert descriptions[""] == descriptions["de"] == "Hauptmenü"
     assert descriptions["en"] == "Main menu"
@@ -59,6 +75,7 @@ async def test_commands_are_registered_in_all_five_languages(fake, tmp_path: Pat
 async def test_tigrinya_user_changes_language_with_the_menu_edited_in_place(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         user = fake.user(1003, "Senait", "ti")
+        await agreed(fake, user)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1)
         assert "ቢሮ" in menu["text"] or "ቤት ጽሕፈት" in menu["text"]
@@ -80,6 +97,7 @@ async def test_tigrinya_user_changes_language_with_the_menu_edited_in_place(fake
 async def test_same_button_twice_is_not_an_error(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         user = fake.user(1004, "Ali", "fa")
+        await agreed(fake, user)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1)
         user.presses(menu, "langs")
@@ -95,6 +113,7 @@ async def test_same_button_twice_is_not_an_error(fake, tmp_path: Path, clock):
 async def test_unsupported_messages_get_a_friendly_answer_in_the_users_language(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         user = fake.user(1005, "Yonas", "ti")
+        await agreed(fake, user)
         user.sends(
             {
                 "sticker": {
@@ -138,6 +157,7 @@ async def test_a_duplicate_update_is_handled_once(fake, tmp_path: Path, clock):
     db = tmp_path / "db.sqlite3"
     async with running_bot(fake, db, clock):
         user = fake.user(1007, "Mina", "en")
+        await agreed(fake, user)
         update = user.says("where is the office")
         await fake.wait_for_messages(user.chat_id, 1)
     # The bot restarts; Telegram hands out the same update again (offset not confirmed before the stop).
@@ -154,6 +174,7 @@ async def test_long_replies_are_split_cleanly_and_html_is_escaped(fake, tmp_path
 
     async with running_bot(fake, tmp_path / "db.sqlite3", clock) as running:
         user = fake.user(1008, "Test", "ar")
+        await agreed(fake, user)
         paragraph = "سطر <b>غريب</b> & 09:00–12:00 " * 20
         text = "\n\n".join(f"{i}. {paragraph}" for i in range(30))
         reply = Reply(bidi.for_language(text, "ar"), "ar", ((Button("🏠", "menu"),),))
@@ -174,6 +195,7 @@ async def test_api_base_may_carry_a_path_for_a_self_hosted_server(fake, tmp_path
     try:
         async with running_bot(fake, tmp_path / "db.sqlite3", clock):
             user = fake.user(1009, "Sam", "en")
+            await agreed(fake, user)
             user.says("hello")
             await fake.wait_for_messages(user.chat_id, 1)
     finally:
@@ -184,6 +206,7 @@ async def test_api_base_may_carry_a_path_for_a_self_hosted_server(fake, tmp_path
 async def test_a_press_too_old_to_answer_is_still_handled(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         user = fake.user(1010, "Late", "en")
+        await agreed(fake, user)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1)
         fake.fail("answerCallbackQuery", 400)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import berlin
 from icalendar import Calendar
-from telegram_env import running_bot
+from telegram_env import agreed, running_bot
 
 
 def buttons(message: dict) -> list[str]:
@@ -33,6 +33,7 @@ async def test_booking_on_telegram_sends_ics_notifies_staff_and_reminds(fake, tm
     staff = fake.staff_group(-1009999)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):
         user = fake.user(3001, "Amina", "ar")
+        await agreed(fake, user)
         user.says("/appointments")
         [hub] = await fake.wait_for_messages(user.chat_id, 1)
         offices = await press_and_wait(fake, user, hub, "bk:o:n")
@@ -104,11 +105,12 @@ async def _blocks(tmp_path: Path):
         await store.close()
 
 
-async def test_staff_commands_are_ignored_outside_the_staff_group(fake, tmp_path: Path, clock):
+async def test_staff_commands_outside_the_staff_group_get_the_user_menu(fake, tmp_path: Path, clock):
     staff = fake.staff_group(-1007777)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(staff["id"])):
         user = fake.user(3003, "Someone", "en")
+        await agreed(fake, user)
         user.says("/agenda")
         [reply] = await fake.wait_for_messages(user.chat_id, 1)
         clock.advance(timedelta(seconds=1))
-    assert "Agenda" not in reply["text"] and "don't know this command" in reply["text"]
+    assert "Agenda" not in reply["text"] and "How can I help you?" in reply["text"]

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from telegram_env import running_bot, start_willkommen_run
+from telegram_env import agreed, running_bot, start_willkommen_run
 
 SECRET = "s3cret-token_for-the-webhook"
 
@@ -23,6 +23,7 @@ async def test_server_errors_are_retried_and_the_answer_arrives_once(fake, tmp_p
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         fake.fail("sendMessage", 500, times=2)
         user = fake.user(2001, "Amina", "de")
+        await agreed(fake, user)
         user.says("wann büro offen")
         await fake.wait_for_messages(user.chat_id, 1)
         await asyncio.sleep(0.3)
@@ -35,6 +36,7 @@ async def test_429_waits_retry_after_then_sends(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         fake.fail("sendMessage", 429, times=1, retry_after=2)
         user = fake.user(2002, "Omid", "fa")
+        await agreed(fake, user)
         user.says("دفتر کجاست")
         await fake.wait_for_messages(user.chat_id, 1, timeout=15)
     first, second = fake.calls_to("sendMessage", ok_only=False)
@@ -46,6 +48,7 @@ async def test_a_hanging_request_times_out_and_is_retried(fake, tmp_path: Path, 
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):  # the client gives up after 3 s
         fake.fail("sendMessage", 0, times=1, hang_seconds=5)
         user = fake.user(2003, "Yonas", "en")
+        await agreed(fake, user)
         user.says("where is the office")
         await fake.wait_for_messages(user.chat_id, 1, timeout=20)
     assert len(fake.messages_to(user.chat_id)) == 1
@@ -55,6 +58,7 @@ async def test_polling_survives_failing_get_updates(fake, tmp_path: Path, clock)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         fake.fail("getUpdates", 502, times=2)
         user = fake.user(2004, "Sara", "en")
+        await agreed(fake, user)
         user.says("hello")
         await fake.wait_for_messages(user.chat_id, 1, timeout=20)
     assert [c.status for c in fake.calls_to("getUpdates", ok_only=False)].count(502) == 2
@@ -77,11 +81,13 @@ async def test_a_third_of_all_calls_failing_still_answers_everyone_once(fake, tm
 async def test_a_blocked_user_does_not_break_the_bot(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         gone = fake.user(2005, "Gone", "de")
+        await agreed(fake, gone)
         fake.blocked_by.add(gone.chat_id)
         gone.says("hallo")
         await fake.wait_for(lambda: fake.calls_to("sendMessage", ok_only=False))
         fake.blocked_by.clear()
         other = fake.user(2006, "Here", "de")
+        await agreed(fake, other)
         other.says("hallo")
         await fake.wait_for_messages(other.chat_id, 1)
     assert fake.calls_to("sendMessage", ok_only=False)[0].status == 403
@@ -92,6 +98,7 @@ async def test_stop_lets_updates_in_progress_finish(fake, tmp_path: Path, clock)
     async with running_bot(fake, db, clock) as running:
         fake.delay("sendMessage", 1.5)
         user = fake.user(2007, "Slow", "de")
+        await agreed(fake, user)
         user.says("wo ist das büro")
         await fake.wait_for(lambda: fake.in_progress.get("sendMessage"))
         running.stop.set()  # what SIGTERM does
@@ -118,6 +125,7 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one_once(fak
         assert "message" in fake.webhook["allowed_updates"] and "callback_query" in fake.webhook["allowed_updates"]
         url = f"http://127.0.0.1:{port}/tg/hook"
         user = fake.user(2008, "Hook", "en")
+        await agreed(fake, user)
         update = fake.take_update(user.says("where is the office"))
         assert await fake.post_to_webhook(url, update, None) == 401
         assert await fake.post_to_webhook(url, update, "wrong-secret-value") == 401

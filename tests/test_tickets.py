@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from telegram_env import running_bot
+from telegram_env import agreed, running_bot
 
 from bot import bidi
 from bot.tickets import sanitize_title
@@ -45,6 +45,7 @@ async def test_a_ticket_opens_a_topic_with_a_card_and_tells_the_person_when(fake
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         user = fake.user(4001, "Amina", "ar")
+        await agreed(fake, user)
         thread, card = await open_ticket(fake, user, "هل سيتم ترحيلي إذا رفضوا طلبي؟")
         await fake.wait_for_messages(user.chat_id, 2)
     title = fake.topics[(STAFF_ID, thread)]["name"]
@@ -63,6 +64,7 @@ async def test_outside_office_hours_the_person_is_told_the_next_opening(fake, tm
     clock.set(berlin(2026, 11, 28, 11, 0))  # Saturday
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         user = fake.user(4002, "John", "en")
+        await agreed(fake, user)
         user.says("/start brackel")
         await fake.wait_for_messages(user.chat_id, 1)
         user.says("my landlord wants to evict me tomorrow, what can I do legally")
@@ -76,6 +78,7 @@ async def test_everything_the_person_sends_is_copied_into_their_topic(fake, tmp_
     fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         user = fake.user(4003, "Omid", "fa")
+        await agreed(fake, user)
         thread = await open_ticket_from_menu(fake, user, "نامه از اداره خارجی ها آمده، اقامت من چه میشود؟")
         photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}]
         user.sends({"photo": photo, "caption": "نامه", "media_group_id": "album1"})
@@ -104,6 +107,7 @@ async def test_too_big_files_get_a_clear_answer(fake, tmp_path: Path, clock):
     fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         user = fake.user(4004, "Sam", "en")
+        await agreed(fake, user)
         thread, _ = await open_ticket(fake, user, "what about my asylum interview")
         user.sends(
             {
@@ -124,6 +128,7 @@ async def test_staff_answers_reach_the_person_notes_stay_replies_and_edits_follo
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4005, "Senait", "ti")
+        await agreed(fake, user)
         thread, _ = await open_ticket(fake, user, "ቤተሰበይ ናብ ጀርመን ከመጽኡ ይኽእሉ ድዮም?")
         question = user.says("ቤት ጽሕፈት ኣበይ ኣሎ?")["message"]
         await fake.wait_for(lambda: len(fake.messages_in_topic(STAFF_ID, thread)) == 2)
@@ -156,6 +161,7 @@ async def test_close_rating_and_reopen_on_the_next_message(fake, tmp_path: Path,
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         store = running.channel.app.store
         user = fake.user(4006, "Amina", "ar")
+        await agreed(fake, user)
         thread, _ = await open_ticket(fake, user, "عندي مشكلة مع الإقامة")
         worker = fake.user(4901, "Team", "de")
         fake.topic_message(staff, thread, worker, "/close")
@@ -181,6 +187,7 @@ async def test_staff_commands_faq_book_lang_ban_unban(fake, tmp_path: Path, cloc
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4007, "Reza", "fa")
+        await agreed(fake, user)
         thread = await open_ticket_from_menu(fake, user, "وکیل رایگان کجا پیدا کنم؟")
         worker = fake.user(4902, "Team", "de")
         fake.topic_message(staff, thread, worker, "/faq opening_hours")
@@ -216,6 +223,7 @@ async def test_an_emergency_is_answered_at_once_and_marked_urgent(fake, tmp_path
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4008, "Maryam", "en")
+        await agreed(fake, user)
         thread, _ = await open_ticket(fake, user, "question about my residence permit")
         user.says("my husband hits me, I am afraid")
         await fake.wait_for(lambda: any("112" in m.get("text", "") for m in fake.messages_to(user.chat_id)))

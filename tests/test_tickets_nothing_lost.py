@@ -5,7 +5,7 @@ import os
 import signal
 from pathlib import Path
 
-from telegram_env import running_bot, start_willkommen_run
+from telegram_env import agreed, running_bot, start_willkommen_run
 
 STAFF_ID = -1006666
 
@@ -33,9 +33,10 @@ def copies_of(fake, chat_id: int, source_chat: int, source_message: int) -> int:
 async def test_a_crash_between_storing_and_sending_loses_and_doubles_nothing(fake, tmp_path: Path):
     fake.staff_group(STAFF_ID)
     db = tmp_path / "db.sqlite3"
+    user = fake.user(5001, "Amina", "ar")
+    await agreed(fake, user, db=db)
     process = await start_process(fake, db)
     try:
-        user = fake.user(5001, "Amina", "ar")
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1, timeout=30)
@@ -73,6 +74,7 @@ async def test_relay_with_a_third_of_all_calls_failing(fake, tmp_path: Path, clo
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         users = [fake.user(5100 + i, f"P{i}", lang) for i, lang in enumerate(("de", "ar", "fa", "ti", "en"))]
+        await agreed(fake, *users)
         for user in users:
             user.says("/menu")
         menus = [(await fake.wait_for_messages(u.chat_id, 1))[0] for u in users]
@@ -119,6 +121,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_inactive_and_staff_are_tol
     staff = fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(5201, "Gone", "en")
+        await agreed(fake, user)
         user.says("/menu")
         [menu] = await fake.wait_for_messages(user.chat_id, 1)
         user.presses(menu, "staff")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -31,8 +31,8 @@ from handlers.telegram import groups, private, staff
 from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
 from handlers.telegram.loops import repeat
-from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests
-from handlers.telegram.relay import Relay, check_staff_group
+from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests, StaffOnly
+from handlers.telegram.relay import Relay, check_staff_group, close_topic, reopen_topic
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
@@ -78,14 +78,33 @@ class TelegramChannel:
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(OncePerUpdate(self.app.store, self.clock, self.channel, self.boot_id))
         # The staff router comes before the groups router, which leaves every other group.
-        dp.include_routers(private.make_router(), staff.make_router(self.staff_chats), groups.make_router())
+        staff_tr = self.app.staff.tr
+        staff_only = StaffOnly(
+            self.clock,
+            self.settings.staff_ids,
+            "⛔ " + staff_tr.gettext("Only the team can use this. Your message was not passed on."),
+        )
+        dp.include_routers(private.make_router(), staff.make_router(self.staff_chats, staff_only), groups.make_router())
         dp.errors.register(self._on_error)
         self.dispatcher = dp
         self.scheduler = Scheduler(self.app.store, self.app.notices, self.clock, self.boot_id)
 
     async def send(self, message: Outgoing) -> None:
         """Deliver a message the bot sends by itself (from the outbox)."""
-        if message.channel is None:
+        if message.channel is None and message.staff_topic is not None:
+            chat, thread = message.staff_topic
+            try:
+                # A closed topic takes no messages: open it for the notice (it is closed again right after).
+                await reopen_topic(self.bot, chat, thread)
+                await deliver(self.bot, chat, [message.reply], thread=thread)
+            except TelegramBadRequest as exc:
+                if "thread not found" not in exc.message and "TOPIC_ID_INVALID" not in exc.message:
+                    raise
+                await deliver(self.bot, chat, [message.reply])  # staff deleted the topic: tell the group
+                return
+            if message.close_topic:
+                await close_topic(self.bot, chat, thread)
+        elif message.channel is None:
             chat = self.relay.staff_chat_for(message.office_id)
             if chat is None:
                 raise Undeliverable("STAFF_CHAT_ID is not set")
@@ -102,6 +121,7 @@ class TelegramChannel:
         """The scheduler (reminders, notices) and the relay (tickets), until `stop`."""
         await asyncio.gather(
             self.run_scheduler(stop),
+            repeat(self.app.engine.privacy.retention_if_due, stop, self.tick_seconds, "retention"),
             self.relay.run(stop, self.tick_seconds),
             self.broadcaster.run(stop, self.tick_seconds),
         )

@@ -27,7 +27,9 @@ async def _try_edit(bot: Bot, chat_id: int, message_id: int, text: str, reply: R
         return "message is not modified" in exc.message
 
 
-async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None) -> int | None:
+async def deliver(
+    bot: Bot, chat_id: int, replies: list[Reply], edit_message_id: int | None = None, thread: int | None = None
+) -> int | None:
     """Show the replies; returns the id of the last text message sent (None if all were edits).
 
     Raises TelegramForbiddenError when the person blocked the bot.
@@ -46,10 +48,15 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply], edit_message_id:
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply) if last else None,
                 link_preview_options=_NO_PREVIEW,
+                message_thread_id=thread,
             )
             last_sent = sent.message_id
         for attachment in reply.attachments:
-            await bot.send_document(chat_id=chat_id, document=BufferedInputFile(attachment.data, attachment.filename))
+            await bot.send_document(
+                chat_id=chat_id,
+                document=BufferedInputFile(attachment.data, attachment.filename),
+                message_thread_id=thread,
+            )
     return last_sent
 
 

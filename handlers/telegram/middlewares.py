@@ -8,12 +8,13 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import TelegramObject, Update
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.clock import Clock
+from bot.models import Actor
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -129,3 +130,63 @@ class OncePerUpdate(BaseMiddleware):
             return result
         finally:
             await self.store.finish_update(self.channel, event.update_id, ok, self.clock.now())
+
+
+class StaffOnly(BaseMiddleware):
+    """Staff handlers run only for members of the staff group (and, when an allow-list is set, only for
+    the ids on it). Membership is asked from Telegram and trusted for `ttl_seconds` only, so someone
+    removed from the group loses access within that time. The staff member reaches handlers as `actor`.
+    """
+
+    def __init__(self, clock: Clock, allowed: frozenset[int], refusal: str, ttl_seconds: float = 60.0):
+        self.clock = clock
+        self.allowed = allowed
+        self.refusal = refusal
+        self.ttl_seconds = ttl_seconds
+        self._known: dict[tuple[int, int], tuple[bool, float]] = {}
+
+    async def is_staff(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        if self.allowed and user_id not in self.allowed:
+            return False
+        now = self.clock.now().timestamp()
+        known = self._known.get((chat_id, user_id))
+        if known is not None and now - known[1] < self.ttl_seconds:
+            return known[0]
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+            is_member = member.status in ("creator", "administrator", "member") or bool(
+                getattr(member, "is_member", False)
+            )
+        except TelegramBadRequest:
+            is_member = False
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[(chat_id, user_id)] = (is_member, now)
+        return is_member
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user, chat, bot = data.get("event_from_user"), data.get("event_chat"), data["bot"]
+        if user is None or chat is None or (user.is_bot and not self._anonymous_admin(event, chat.id)):
+            return None
+        if self._anonymous_admin(event, chat.id):
+            allowed = not self.allowed  # an anonymous admin cannot be matched against the allow-list
+        else:
+            allowed = await self.is_staff(bot, chat.id, user.id)
+        if allowed:
+            data["actor"] = Actor(str(user.id), user.full_name)
+            return await handler(event, data)
+        log.info("staff handler refused: not a member of the staff group or not on the allow-list")
+        if isinstance(event, CallbackQuery):
+            await event.answer(self.refusal, show_alert=True)
+        elif isinstance(event, Message) and ((event.text or "").startswith("/") or event.is_topic_message):
+            await bot.send_message(chat.id, self.refusal, message_thread_id=event.message_thread_id)
+        return None
+
+    @staticmethod
+    def _anonymous_admin(event: TelegramObject, chat_id: int) -> bool:
+        return isinstance(event, Message) and event.sender_chat is not None and event.sender_chat.id == chat_id

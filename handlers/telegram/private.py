@@ -12,7 +12,20 @@ from handlers.telegram.delivery import answer
 from handlers.telegram.relay import Relay
 
 CHANNEL = "telegram"
-COMMANDS = ("menu", "appointments", "book", "events", "news", "language", "lang", "help", "privacy", "office")
+COMMANDS = (
+    "menu",
+    "appointments",
+    "book",
+    "events",
+    "news",
+    "language",
+    "lang",
+    "help",
+    "privacy",
+    "office",
+    "mydata",
+    "delete",
+)
 
 
 def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:

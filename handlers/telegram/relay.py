@@ -33,6 +33,22 @@ log = logging.getLogger(__name__)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+async def close_topic(bot: Bot, chat: int, thread: int) -> None:
+    try:
+        await bot.close_forum_topic(chat, thread)
+    except TelegramBadRequest as exc:
+        if "TOPIC_NOT_MODIFIED" not in exc.message:  # closed already: fine
+            raise
+
+
+async def reopen_topic(bot: Bot, chat: int, thread: int) -> None:
+    try:
+        await bot.reopen_forum_topic(chat, thread)
+    except TelegramBadRequest as exc:
+        if "TOPIC_NOT_MODIFIED" not in exc.message:
+            raise
+
+
 class StartupError(Exception):
     """The staff group is not usable for tickets; worded for the person starting the bot."""
 

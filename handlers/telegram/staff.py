@@ -12,16 +12,18 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot import audit
 from bot.bootstrap import App
 from bot.engine import Engine
-from bot.models import Reply
+from bot.models import Actor, Reply
 from bot.staff import StaffDesk
 from bot.tickets import STAFF_TICKET_COMMANDS, is_note
 from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
-from handlers.telegram.relay import Relay
+from handlers.telegram.middlewares import StaffOnly
+from handlers.telegram.relay import Relay, close_topic
 
-STAFF_COMMANDS = ("agenda", "block", "unblock", "visit")
+STAFF_COMMANDS = ("agenda", "block", "unblock", "visit", "audit")
 FLOW_COMMANDS = ("event", "events", "event_cancel", "announce", "stop", "cancel")
 
 
@@ -30,28 +32,32 @@ async def _in_topic(bot: Bot, message: Message, text: str) -> None:
         await bot.send_message(message.chat.id, text, message_thread_id=message.message_thread_id)
 
 
-async def staff_command(message: Message, command: CommandObject, staff: StaffDesk, bot: Bot) -> None:
-    replies = await staff.command(command.command.lower(), command.args or "")
+async def staff_command(
+    message: Message, command: CommandObject, staff: StaffDesk, bot: Bot, engine: Engine, actor: Actor
+) -> None:
+    name = command.command.lower()
+    if name == "audit":
+        replies = [await audit.listing(engine.store, staff.tr, engine.content.timezone)]
+    else:
+        replies = await staff.command(name, command.args or "", actor)
     await deliver(bot, message.chat.id, replies)
 
 
-async def ticket_command(message: Message, command: CommandObject, engine: Engine, bot: Bot, relay: Relay) -> None:
+async def ticket_command(
+    message: Message, command: CommandObject, engine: Engine, bot: Bot, relay: Relay, actor: Actor
+) -> None:
     person = await engine.store.person_by_topic(message.chat.id, message.message_thread_id or 0)
     if person is None:
         return
     ticket = await engine.store.open_ticket_of(person.id)
     name = command.command.lower()
-    answer_text = await engine.tickets.staff_command(ticket, person, name, command.args or "")
+    answer_text = await engine.tickets.staff_command(ticket, person, name, command.args or "", actor)
     await _in_topic(bot, message, answer_text)
     relay.wake.set()
     if name == "close" and ticket is not None:
         # Wait until the rating question is out, then close the topic (a closed topic takes no messages).
         await relay.run_once()
-        try:
-            await bot.close_forum_topic(message.chat.id, message.message_thread_id or 0)
-        except TelegramBadRequest as exc:
-            if "TOPIC_NOT_MODIFIED" not in exc.message:
-                raise
+        await close_topic(bot, message.chat.id, message.message_thread_id or 0)
 
 
 async def topic_message(message: Message, engine: Engine, relay: Relay) -> None:
@@ -87,18 +93,24 @@ async def topic_edit(message: Message, engine: Engine, relay: Relay) -> None:
     relay.wake.set()
 
 
-async def staff_button(callback: CallbackQuery, staff: StaffDesk, bot: Bot) -> None:
+async def staff_button(callback: CallbackQuery, staff: StaffDesk, bot: Bot, actor: Actor) -> None:
     try:
         await callback.answer()
     except TelegramBadRequest:
         pass
-    replies = await staff.press(callback.data or "")
+    replies = await staff.press(callback.data or "", actor)
     if replies and callback.message is not None:
         await deliver(bot, callback.message.chat.id, replies, callback.message.message_id)
 
 
 async def flow_command(
-    message: Message, command: CommandObject, engine: Engine, app: App, bot: Bot, broadcaster: Broadcaster
+    message: Message,
+    command: CommandObject,
+    engine: Engine,
+    app: App,
+    bot: Bot,
+    broadcaster: Broadcaster,
+    actor: Actor,
 ) -> None:
     """/event [id], /events, /event_cancel <id>, /announce, /stop <id>, /cancel (a flow in progress)."""
     name, args = command.command.lower(), (command.args or "").strip()
@@ -116,7 +128,7 @@ async def flow_command(
             lines.append(f"#{event['id']} {tr.date_short(start.date())} {tr.time(start)} · {title}")
         reply = Reply("\n".join(lines), tr.lang)
     elif name == "event_cancel" and args.isdigit():
-        told = await engine.events.cancel(int(args))
+        told = await engine.events.cancel(int(args), actor)
         reply = Reply(
             tr.gettext("Event #{number} cancelled; {told} people who wanted a reminder are told.").format(
                 number=args, told=told
@@ -126,7 +138,7 @@ async def flow_command(
     elif name == "announce":
         reply = await app.announcements.start(chat, user)
     elif name == "stop" and args.isdigit():
-        stopped = await app.announcements.stop(int(args))
+        stopped = await app.announcements.stop(int(args), actor)
         reply = Reply(tr.gettext("Stopped.") if stopped else tr.gettext("Nothing to stop."), tr.lang)
     elif name == "cancel":
         await engine.store.drop_draft(chat, user)
@@ -152,7 +164,9 @@ async def flow_text(message: Message, engine: Engine, app: App, bot: Bot) -> Non
     await deliver(bot, message.chat.id, [reply])
 
 
-async def flow_button(callback: CallbackQuery, engine: Engine, app: App, bot: Bot, broadcaster: Broadcaster) -> None:
+async def flow_button(
+    callback: CallbackQuery, engine: Engine, app: App, bot: Bot, broadcaster: Broadcaster, actor: Actor
+) -> None:
     try:
         await callback.answer()
     except TelegramBadRequest:
@@ -160,16 +174,16 @@ async def flow_button(callback: CallbackQuery, engine: Engine, app: App, bot: Bo
     data_text = callback.data or ""
     chat = callback.message.chat.id if callback.message else 0
     if data_text.startswith("anstop:") and data_text[7:].isdigit():
-        await app.announcements.stop(int(data_text[7:]))
+        await app.announcements.stop(int(data_text[7:]), actor)
         return
     draft = await engine.store.draft(chat, callback.from_user.id)
     if draft is None:
         return
     data = json.loads(draft["data"])
     if data_text.startswith("evf:") and draft["kind"] == "event":
-        reply = await app.event_flow.press(chat, callback.from_user.id, data, data_text)
+        reply = await app.event_flow.press(chat, callback.from_user.id, data, data_text, actor)
     elif data_text.startswith("anf:") and draft["kind"] == "announce":
-        reply, started = await app.announcements.press(chat, callback.from_user.id, data, data_text)
+        reply, started = await app.announcements.press(chat, callback.from_user.id, data, data_text, actor)
         if started is not None:
             broadcaster.wake.set()
     else:
@@ -177,13 +191,16 @@ async def flow_button(callback: CallbackQuery, engine: Engine, app: App, bot: Bo
     await deliver(bot, chat, [reply])
 
 
-def make_router(staff_chats: set[int]) -> Router:
+def make_router(staff_chats: set[int], staff_only: StaffOnly) -> Router:
     router = Router(name="staff")
     if not staff_chats:
         return router  # no staff group configured: nothing here
     router.message.filter(F.chat.id.in_(staff_chats))
     router.edited_message.filter(F.chat.id.in_(staff_chats))
     router.callback_query.filter(F.message.chat.id.in_(staff_chats))
+    # Checked on every call that reaches a handler: membership (briefly cached) and the allow-list.
+    for observer in (router.message, router.edited_message, router.callback_query):
+        observer.middleware(staff_only)
     in_topic = F.is_topic_message.is_(True)
     router.message.register(ticket_command, in_topic, Command(*STAFF_TICKET_COMMANDS))
     router.message.register(staff_command, Command(*STAFF_COMMANDS))

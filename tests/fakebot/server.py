@@ -97,6 +97,7 @@ class FakeUser:
 class FakeTelegram:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
+    running_channel: Any = None  # the bot under test, set by tests/telegram_env.running_bot
     base_url: str = ""
     webhook: dict[str, Any] | None = None
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
@@ -121,6 +122,9 @@ class FakeTelegram:
         self._closing = False
         self.topics: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, thread) -> {"name", "closed"}
         self.bot_rights: dict[int, dict[str, Any]] = {}  # chat -> the bot's member record there
+        # (chat, user) -> status. Someone who writes or presses in a group is a member unless a test says not.
+        self.members: dict[tuple[int, int], str] = {}
+        self._users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.arrived: list[str] = []  # method names as requests arrive (calls are recorded when answered)
 
@@ -192,6 +196,7 @@ class FakeTelegram:
         reply_to: int | None = None,
     ) -> dict[str, Any]:
         """A staff member writes in a forum topic (content: text or a message body such as {"photo": [...]})."""
+        self._member(chat, user)
         body = {"text": content} if isinstance(content, str) else content
         if isinstance(content, str) and content.startswith("/"):
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(content.split()[0])}]
@@ -249,7 +254,18 @@ class FakeTelegram:
         self._messages[(user.id, message["message_id"])] = message
         return self.push_update({"message": message})
 
+    def _member(self, chat: dict[str, Any], user: FakeUser) -> None:
+        if chat.get("type") in ("group", "supergroup"):
+            self.members.setdefault((chat["id"], user.id), "member")
+            self._users[user.id] = user.as_user()
+
+    def leaves(self, chat_id: int, user: FakeUser) -> None:
+        """The user left (or was removed from) the group."""
+        self.members[(chat_id, user.id)] = "left"
+        self._users[user.id] = user.as_user()
+
     def group_message(self, chat: dict[str, Any], user: FakeUser, text: str) -> dict[str, Any]:
+        self._member(chat, user)
         message = {
             "message_id": self._new_message_id(chat["id"]),
             "date": int(time.time()),
@@ -277,6 +293,7 @@ class FakeTelegram:
         callback_id = f"cb{len(self._callbacks) + 1}"
         self._callbacks[callback_id] = False
         current = self._messages.get((message["chat"]["id"], message["message_id"]), message)
+        self._member(current["chat"], user)
         return self.push_update(
             {
                 "callback_query": {
@@ -624,9 +641,13 @@ class FakeTelegram:
 
     async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
-        if int(params.get("user_id") or 0) == self.bot_id:
+        user_id = int(params.get("user_id") or 0)
+        if user_id == self.bot_id:
             return self.bot_rights.get(chat["id"], {"status": "member", "user": self._me()})
-        raise ApiError(400, "Bad Request: user not found")
+        if user_id not in self._users:
+            raise ApiError(400, "Bad Request: user not found")
+        status = self.members.get((chat["id"], user_id), "left")
+        return {"status": status, "user": self._users[user_id]}
 
     async def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)

@@ -1,0 +1,233 @@
+"""People's rights over their data: the notice they agree to first, what is stored (/mydata), erasure
+(/delete), and the retention job that forgets old content by itself.
+
+The decisions live here; `storage` does the reading and deleting. Texts are in the person's language.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot import answers
+from bot.buttons import MENU, menu_row
+from bot.clock import Clock
+from bot.content import Content
+from bot.i18n import Translator
+from bot.languages import LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES
+from bot.models import Attachment, Button, Person, Reply
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+CONSENT_YES = "consent:yes"
+CONSENT_NO = "consent:no"
+MY_DATA = "mydata"
+DELETE = "del"
+DELETE_CONFIRM_MINUTES = 15  # an old "yes, delete" button does nothing: the person is asked again
+
+
+def _sections(tr: Translator) -> dict[str, str]:
+    """The export's section names, per table, in the person's language."""
+    return {
+        "people": tr.gettext("About you"),
+        "appointments": tr.gettext("Appointments and home visits"),
+        "slot_watches": tr.gettext("Waiting for a free time"),
+        "tickets": tr.gettext("Questions to the team"),
+        "relay": tr.gettext("Messages the bot passed on"),
+        "answers_given": tr.gettext("Answers the bot gave you"),
+        "unresolved_questions": tr.gettext("Questions the bot could not answer"),
+        "event_reminders": tr.gettext("Event reminders"),
+        "deliveries": tr.gettext("News we sent you"),
+        "outbox": tr.gettext("Messages waiting to be sent"),
+    }
+
+
+@dataclass
+class PrivacyDesk:
+    store: Store
+    content: Content
+    clock: Clock
+    translators: dict[str, Translator]
+    staff_tr: Translator
+    keep_messages_days: int = 90
+    keep_inactive_days: int = 365
+    _retention_day: date | None = None
+
+    # -- the notice ------------------------------------------------------------------------------------------
+
+    def notice(self, tr: Translator, office_id: str | None) -> str:
+        """The `privacy` FAQ answer with this installation's retention periods filled in."""
+        text = answers.faq_answer(self.content, "privacy", tr, office_id, self.clock.now())
+        return text.replace("{keep_days}", str(self.keep_messages_days)).replace(
+            "{inactive_months}", str(max(1, round(self.keep_inactive_days / 30.4)))
+        )
+
+    def consent_request(self, person: Person, office_hint: str = "", replace: bool = False, intro: str = "") -> Reply:
+        tr = self.translators[person.language]
+        question = tr.gettext("Do you agree? Then I can answer you. If not, I store nothing about you.")
+        text = "\n\n".join(p for p in (intro, "🔒 " + self.notice(tr, person.office_id), "❓ " + question) if p)
+        office = office_hint if office_hint in self.content.offices else ""
+        # Like the first welcome: the globe and the word "language" in all five scripts, then every
+        # language in its own script, so a person who cannot read this one finds theirs at once.
+        text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{text}"
+        rows = (
+            (Button("✅ " + tr.gettext("Yes, I agree"), f"{CONSENT_YES}:{office}" if office else CONSENT_YES),),
+            (Button("❌ " + tr.gettext("No, store nothing"), CONSENT_NO),),
+            tuple(Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES),
+        )
+        return Reply(text, person.language, rows, replace=replace)
+
+    def declined(self, person: Person) -> Reply:
+        tr = self.translators[person.language]
+        text = (
+            tr.gettext("OK. I have deleted everything about you. If you change your mind, write /start.")
+            + "\n\n🆘 "
+            + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
+        )
+        return Reply(text, person.language, ((Button("↩️ " + tr.gettext("Start again"), "menu.new"),),))
+
+    def privacy_reply(self, person: Person) -> Reply:
+        """/privacy for someone who agreed: the same notice, with their rights as buttons."""
+        tr = self.translators[person.language]
+        rows = (
+            (Button("📄 " + tr.gettext("My data"), MY_DATA), Button("🗑 " + tr.gettext("Delete my data"), DELETE)),
+            *menu_row(tr),
+        )
+        return Reply("🔒 " + self.notice(tr, person.office_id), person.language, rows)
+
+    async def agree(self, person: Person) -> None:
+        await self.store.set_consent(person.id, self.clock.now())
+
+    # -- /mydata -----------------------------------------------------------------------------------------------
+
+    async def export(self, person: Person) -> Reply:
+        tr = self.translators[person.language]
+        now = self.clock.now()
+        data = await self.store.export_person(person.id)
+        lines = [
+            "lokal willkommen – " + tr.gettext("Everything we store about you"),
+            tr.day(now.astimezone(self.content.timezone).date()) + ", " + tr.time(now),
+            "",
+            tr.gettext(
+                "Messages you wrote to the team and photos or files are not stored by us: they stay in your"
+                " Telegram chat. Times are in UTC."
+            ),
+        ]
+        sections = _sections(tr)
+        for table, rows in data.items():
+            lines += ["", "== " + sections[table] + f" ({len(rows)})"]
+            for row in rows:
+                lines.append("")
+                lines += [f"{key}: {_value(value)}" for key, value in row.items() if value not in (None, "")]
+        lines += ["", "-- JSON --", json.dumps(data, ensure_ascii=False, indent=1, default=str)]
+        body = "\n".join(lines) + "\n"
+        name = f"lokal-willkommen-{now.date().isoformat()}.txt"
+        text = (
+            tr.gettext("Here is everything we store about you, as a file.")
+            + " "
+            + tr.gettext("To delete it, write /delete.")
+        )
+        return Reply(text, person.language, menu_row(tr), attachments=(Attachment(name, body.encode(), "text/plain"),))
+
+    # -- /delete -----------------------------------------------------------------------------------------------
+
+    def confirm_delete(self, person: Person) -> Reply:
+        tr = self.translators[person.language]
+        stamp = int(self.clock.now().timestamp() // 60)
+        text = tr.gettext(
+            "Do you want to delete all your data? Your appointments are cancelled, your questions to the team"
+            " are closed, and the team is told. This cannot be undone."
+        )
+        rows = (
+            (Button("🗑 " + tr.gettext("Yes, delete everything"), f"{DELETE}:yes:{stamp}"),),
+            (Button("↩️ " + tr.gettext("No, keep my data"), MENU),),
+        )
+        return Reply(text, person.language, rows)
+
+    def confirmation_fresh(self, action: str) -> bool:
+        parts = action.split(":")
+        if len(parts) != 3 or parts[1] != "yes" or not parts[2].isdigit():
+            return False
+        age = self.clock.now().timestamp() // 60 - int(parts[2])
+        return 0 <= age <= DELETE_CONFIRM_MINUTES
+
+    async def erase(self, person: Person, reason: str = "request") -> bool:
+        """Delete the person; staff are told (their topic is closed, appointments named) via the outbox."""
+        now = self.clock.now()
+        # Someone who declined the notice never agreed to be counted either.
+        told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
+        if told is None:
+            return False
+        if told["topic"] or told["cancelled"] or told["open_tickets"]:
+            ref = {
+                "reason": reason,
+                "topic": told["topic"],
+                "office": person.office_id,
+                "tickets": [t["id"] for t in told["open_tickets"]],
+                "cancelled": [
+                    {"office": a["office_id"], "slot": a["slot"], "kind": a["kind"]} for a in told["cancelled"]
+                ],
+            }
+            key = f"erased:{now.isoformat()}:{person.id}"
+            await self.store.enqueue(key, "erased", None, json.dumps(ref), now, now)
+        return True
+
+    def erased_reply(self, lang: str) -> Reply:
+        tr = self.translators[lang]
+        text = tr.gettext(
+            "All your data is deleted. Thank you for using lokal willkommen. Write /start to begin again."
+        )
+        return Reply("✅ " + text, lang)
+
+    # -- retention ---------------------------------------------------------------------------------------------
+
+    async def retention_if_due(self) -> dict[str, int] | None:
+        """The daily job: runs once per calendar day (and once after each start)."""
+        today = self.clock.now().astimezone(self.content.timezone).date()
+        if self._retention_day == today:
+            return None
+        counts = await self.retention()
+        self._retention_day = today
+        return counts
+
+    async def retention(self) -> dict[str, int]:
+        """Forget old content and people long gone. Logs counts only."""
+        now = self.clock.now()
+        counts = await self.store.purge_contents(now - timedelta(days=self.keep_messages_days))
+        removed = 0
+        cutoff = now - timedelta(days=self.keep_inactive_days)
+        while batch := await self.store.inactive_people(cutoff):
+            for person_id in batch:
+                person = await self.store.person_by_id(person_id)
+                if person is not None and await self.erase(person, reason="inactive"):
+                    removed += 1
+        counts["people_removed"] = removed
+        log.info("retention: %s", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        return counts
+
+    def staff_notice(self, ref: dict) -> str:
+        """What staff read when a person's data was erased: no name, nothing the person wrote."""
+        tr = self.staff_tr
+        if ref["reason"] == "inactive":
+            head = tr.gettext("A person's data was deleted after a long time without contact.")
+        else:
+            head = tr.gettext("A person deleted all their data.")
+        lines = ["🗑 " + head]
+        for number in ref["tickets"]:
+            lines.append(tr.gettext("Ticket #{number} is closed; this topic takes no answers.").format(number=number))
+        for item in ref["cancelled"]:
+            office = self.content.offices.get(item["office"])
+            where = office.name if office else item["office"]
+            if item["slot"]:
+                start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+                when = f"{tr.day(start.date())} {tr.time(start)}"
+                lines.append("🚫 " + tr.gettext("Cancelled: {when} at {office}").format(when=when, office=where))
+            else:
+                lines.append("🚫 " + tr.gettext("Home visit request cancelled ({office})").format(office=where))
+        return "\n".join(lines)
+
+
+def _value(value: object) -> str:
+    text = str(value)
+    return text if len(text) < 2000 else text[:2000] + "…"
