@@ -40,6 +40,7 @@ class Broadcaster:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _answered: deque = field(default_factory=deque)  # when the last `rate` messages were answered
     _in_flight: asyncio.Future | None = None
+    _last_start: float = float("-inf")
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
         async def round_() -> None:
@@ -49,13 +50,16 @@ class Broadcaster:
         await repeat(round_, stop, tick_seconds, "broadcast", self.wake)
 
     async def _pace(self) -> None:
-        # A sliding window, not an even spacing: an even 25/s wasted a sixth of the limit, and an even 30/s
-        # is exceeded by any request that arrives late while the next one arrives on time. A message is sent
-        # only one second after the answer to the message `rate` places before it: that message had
-        # arrived by then, so no second at Telegram's end holds more than `rate`.
+        # Evenly spaced at `rate` (from one send's start to the next), and never sooner than one second after
+        # the *answer* to the message `rate` places before: that message had arrived by then, so no second at
+        # Telegram's end holds more than `rate`, however the requests travel. (An even 30/s alone is exceeded
+        # whenever one request travels slower than the next; the window alone would send in bursts.)
         loop = asyncio.get_running_loop()
+        at = self._last_start + 1.0 / self.rate
         if len(self._answered) >= int(self.rate):
-            await asyncio.sleep(max(0.0, self._answered[0] + 1.0 - loop.time()))
+            at = max(at, self._answered[0] + 1.0)
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        self._last_start = loop.time()
 
     def _sent(self) -> None:
         self._answered.append(asyncio.get_running_loop().time())
