@@ -25,6 +25,7 @@ from handlers.telegram.render import keyboard
 from storage import Store
 
 log = logging.getLogger(__name__)
+CATCH_UP_SECONDS = 0.5
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Broadcaster:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _answered: deque = field(default_factory=deque)  # when the last `rate` messages were answered
     _in_flight: asyncio.Future | None = None
-    _last_start: float = float("-inf")
+    _next_send: float | None = None
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
         async def round_() -> None:
@@ -50,16 +51,18 @@ class Broadcaster:
         await repeat(round_, stop, tick_seconds, "broadcast", self.wake)
 
     async def _pace(self) -> None:
-        # Evenly spaced at `rate` (from one send's start to the next), and never sooner than one second after
-        # the *answer* to the message `rate` places before: that message had arrived by then, so no second at
-        # Telegram's end holds more than `rate`, however the requests travel. (An even 30/s alone is exceeded
-        # whenever one request travels slower than the next; the window alone would send in bursts.)
+        # Evenly spaced at `rate` on a schedule that may catch up on a short stall (half a second's worth,
+        # no more: a sender starting after a restart does not burst), and never sooner than one second after
+        # the *answer* to the message `rate` places before: that message had arrived by then, so no second
+        # at Telegram's end holds more than `rate`, however the requests travel.
         loop = asyncio.get_running_loop()
-        at = self._last_start + 1.0 / self.rate
+        if self._next_send is None:
+            self._next_send = loop.time()
+        at = max(self._next_send, loop.time() - CATCH_UP_SECONDS)
         if len(self._answered) >= int(self.rate):
             at = max(at, self._answered[0] + 1.0)
         await asyncio.sleep(max(0.0, at - loop.time()))
-        self._last_start = loop.time()
+        self._next_send = at + 1.0 / self.rate
 
     def _sent(self) -> None:
         self._answered.append(asyncio.get_running_loop().time())
