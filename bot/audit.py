@@ -39,6 +39,7 @@ def _labels(tr: Translator) -> dict[str, str]:
         "event_cancelled": tr.gettext("cancelled an event"),
         "announcement_sent": tr.gettext("sent an announcement"),
         "announcement_stopped": tr.gettext("stopped an announcement"),
+        "faq_learned": tr.gettext("taught the bot an answer"),
     }
 
 

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.content import Content, Office
 from bot.i18n import Translator
 from bot.models import Button, Person, Reply
+from bot.normalize import is_id
 from storage import Store
 
 SHOW_DAYS = 8  # days with free times offered at once
@@ -35,12 +36,12 @@ class Choice:
 
     @property
     def moving(self) -> int | None:
-        return int(self.mode[1:]) if self.mode.startswith("m") and self.mode[1:].isdigit() else None
+        return int(self.mode[1:]) if self.mode.startswith("m") and is_id(self.mode[1:]) else None
 
 
 def parse(action: str) -> Choice | None:
     parts = action.split(":")
-    if len(parts) < 4 or parts[0] != "bk" or not (parts[2] == "n" or parts[2][1:].isdigit()):
+    if len(parts) < 4 or parts[0] != "bk" or not (parts[2] == "n" or is_id(parts[2][1:])):
         return None
     return Choice(parts[1], parts[2], parts[3], tuple(parts[4:]))
 
@@ -449,7 +450,7 @@ class BookingFlow:
 
     async def _appointment_action(self, person: Person, tr: Translator, action: str) -> list[Reply]:
         parts = action.split(":")
-        if len(parts) != 3 or not parts[2].isdigit():
+        if len(parts) != 3 or not is_id(parts[2]):
             return [self._stale(person, tr)]
         verb, appointment_id = parts[1], int(parts[2])
         if not await self._owns_booked(person, appointment_id):

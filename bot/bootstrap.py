@@ -7,9 +7,11 @@ from bot.announcements import Announcements
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.digest import Digest
 from bot.engine import Engine
 from bot.events import EventFlow
 from bot.i18n import load_translators
+from bot.learning import Learning
 from bot.matcher import Matcher
 from bot.notices import Notices
 from bot.staff import StaffDesk
@@ -25,6 +27,7 @@ class App:
     notices: Notices
     announcements: Announcements
     event_flow: EventFlow
+    learning: Learning | None = None
 
     async def close(self) -> None:
         await self.store.close()
@@ -39,10 +42,12 @@ async def build_app(
     translators = load_translators(locales_dir)
     store = await open_store(str(settings.db_path))
     clock = clock or SystemClock()
+    store.figures_timezone = content.timezone  # type: ignore[attr-defined]
+    matcher = Matcher.from_content(content)
     engine = Engine(
         store=store,
         content=content,
-        matcher=Matcher.from_content(content),
+        matcher=matcher,
         translators=translators,
         clock=clock,
         default_language=settings.default_language,
@@ -52,11 +57,22 @@ async def build_app(
         keep_inactive_days=settings.keep_inactive_days,
     )
     staff = StaffDesk(store, content, clock, translators[settings.staff_language])
-    notices = Notices(
-        store, content, clock, translators, staff, engine.events, settings.agenda_time, privacy=engine.privacy
-    )
-    await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
     staff_tr = translators[settings.staff_language]
+    digest = Digest(store, content, clock, staff_tr)
+    notices = Notices(
+        store,
+        content,
+        clock,
+        translators,
+        staff,
+        engine.events,
+        settings.agenda_time,
+        privacy=engine.privacy,
+        digest=digest,
+    )
+    learning = Learning(store, content, clock, engine, staff_tr, matcher)
+    await learning.load()
+    await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
     announcements = Announcements(store, content, clock, staff_tr, translators)
     event_flow = EventFlow(engine.events, staff_tr)
     return App(
@@ -67,4 +83,5 @@ async def build_app(
         notices=notices,
         announcements=announcements,
         event_flow=event_flow,
+        learning=learning,
     )

@@ -121,6 +121,7 @@ class Engine:
             )
         if new or replies:
             replies.append(self.tickets.acknowledgement(person, new))
+        await self._note_activity(person)
         return Routed([self._finish(r) for r in replies], ticket["id"])
 
     async def handle(self, event: Incoming) -> list[Reply]:
@@ -159,7 +160,13 @@ class Engine:
             replies = [self._unsupported(person)]
         else:
             replies = await self._text(person, event.text, is_new)
+        await self._note_activity(person)
         return [self._finish(r) for r in replies]
+
+    async def _note_activity(self, person: Person) -> None:
+        """The day counts as a contact in the figures (after handling: with the office and language it set)."""
+        day = self.clock.now().astimezone(self.content.timezone).date().isoformat()
+        await self.store.record_activity(person.id, day)
 
     async def _before_consent(self, person: Person, event: Incoming) -> list[Reply]:
         """Until the person agrees to the privacy notice, only their language is stored; emergencies are

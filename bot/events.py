@@ -15,7 +15,7 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.models import Actor, Button, Person, Reply
-from bot.normalize import normalize_digits
+from bot.normalize import is_id, normalize_digits
 from storage import Store
 
 LIST_WEEKS = 6
@@ -102,7 +102,7 @@ class Events:
 
     async def handle(self, person: Person, tr: Translator, action: str) -> list[Reply]:
         parts = action.split(":")
-        if len(parts) != 3 or not parts[2].isdigit():
+        if len(parts) != 3 or not is_id(parts[2]):
             return [await self.listing(person, tr)]
         verb, event_id = parts[1], int(parts[2])
         if verb == "d":

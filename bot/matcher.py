@@ -154,6 +154,7 @@ class Matcher:
     _docs: list[_Doc] = field(default_factory=list)
     _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _index: "_Index | None" = None
+    _labelled: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @classmethod
     def from_content(cls, content: Content, thresholds: Thresholds | None = None) -> "Matcher":
@@ -212,7 +213,13 @@ class Matcher:
         matcher._postings = defaultdict(list)  # now in the index, as arrays
         # The vectors are in the index too: keeping them costs tens of MB with the sample content alone.
         matcher._docs = [_Doc(d.label, {}, d.lang) for d in matcher._docs]
+        matcher._labelled = list(labelled)
         return matcher
+
+    def with_examples(self, extra: list[tuple[str, str, str | None]]) -> "Matcher":
+        """A new matcher that also knows these (label, text, language) examples: weights are computed anew,
+        so words only the new examples use count too."""
+        return Matcher.from_examples([*self._labelled, *extra], self._keywords, self.thresholds)
 
     def _weigh(self, feats: Counter[str]) -> dict[str, float]:
         vector = {

@@ -69,3 +69,12 @@ def normalize(text: str) -> str:
     text = _strip_latin_marks(text).translate(_LATIN_FOLD)
     text = text.replace("\u1361", " ").replace("\u1362", " ").replace("\u1367", " ")  # Ge'ez word space/stops
     return _NON_WORD.sub(" ", text).strip()
+
+
+def is_id(text: str) -> bool:
+    """A row number as buttons and commands carry it: ASCII digits that fit SQLite's 64-bit integer.
+
+    str.isdigit() is not enough: it accepts "²" and "١٢" (int() rejects the first) and any length
+    (SQLite rejects numbers past 2**63).
+    """
+    return re.fullmatch(r"[0-9]{1,18}", text) is not None

@@ -10,6 +10,7 @@ from bot.booking_flow import interpreter_label, topic_label
 from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
+from bot.digest import Digest
 from bot.events import Events
 from bot.i18n import Translator
 from bot.models import Button, Outgoing, Reply
@@ -28,6 +29,7 @@ class Notices:
     events: Events
     agenda_time: tuple[int, int] = (7, 30)
     privacy: PrivacyDesk | None = None
+    digest: Digest | None = None
 
     async def schedule_agendas(self) -> None:
         """Queue each day's morning agenda for the staff group (once per day, however often this runs)."""
@@ -38,12 +40,17 @@ class Notices:
             if day == today and now - due > timedelta(hours=6):
                 continue  # started late in the day: today's agenda is on demand (/agenda) only
             await self.store.enqueue(f"agenda:{day.isoformat()}", "agenda", None, day.isoformat(), due, now)
+        if self.digest is not None:
+            await self.digest.schedule()
 
     async def render(self, row: dict) -> list[Outgoing]:
         kind = row["kind"]
         if kind == "agenda":
             day = date.fromisoformat(row["ref"])
             return [Outgoing(await self.staff.agenda(day))]
+        if kind == "digest" and self.digest is not None:
+            digest = await self.digest.render(date.fromisoformat(row["ref"]))
+            return [Outgoing(digest)] if digest else []
         if kind in ("staff_booked", "staff_cancelled", "home_visit_request"):
             return await self._staff_notice(kind, int(row["ref"]))
         if kind == "staff_urgent":

@@ -16,6 +16,7 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES
 from bot.models import Attachment, Button, Person, Reply
+from bot.normalize import is_id
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class PrivacyDesk:
 
     def confirmation_fresh(self, action: str) -> bool:
         parts = action.split(":")
-        if len(parts) != 3 or parts[1] != "yes" or not parts[2].isdigit():
+        if len(parts) != 3 or parts[1] != "yes" or not is_id(parts[2]):
             return False
         age = self.clock.now().timestamp() // 60 - int(parts[2])
         return 0 <= age <= DELETE_CONFIRM_MINUTES

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
 from bot.models import Actor, Button, Reply
-from bot.normalize import normalize_digits
+from bot.normalize import is_id, normalize_digits
 from storage import Store
 
 STATUS_MARK = {"booked": "⏳", "attended": "✅", "missed": "❌"}
@@ -147,7 +147,7 @@ class StaffDesk:
     async def _visit(self, words: list[str], actor: Actor | None = None) -> Reply:
         tr = self.tr
         usage = tr.gettext("Please write: /visit <number> <date> <time>, e.g. /visit 12 26.11.2026 14:00")
-        if len(words) != 3 or not words[0].lstrip("#").isdigit():
+        if len(words) != 3 or not is_id(words[0].lstrip("#")):
             return Reply(usage, tr.lang)
         visit_id = int(words[0].lstrip("#"))
         day, at = parse_day(words[1], self._today()), parse_time(words[2])
@@ -176,7 +176,7 @@ class StaffDesk:
 
     async def press(self, action: str, actor: Actor | None = None) -> list[Reply]:
         parts = action.split(":")
-        if len(parts) != 4 or parts[0] != "sa" or not parts[1].isdigit() or parts[2] not in ("a", "m"):
+        if len(parts) != 4 or parts[0] != "sa" or not is_id(parts[1]) or parts[2] not in ("a", "m"):
             return []
         day = parse_day(parts[3], self._today())
         if day is None:

@@ -17,6 +17,7 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES
 from bot.models import Actor, Button, Person, Reply
+from bot.normalize import is_id
 from storage import Store
 
 TOPIC_TITLE_LIMIT = 128
@@ -208,7 +209,7 @@ class TicketDesk:
 
     async def rate(self, person: Person, action: str) -> Reply | None:
         parts = action.split(":")
-        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("up", "down"):
+        if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in ("up", "down"):
             return None
         tr = self.translators[person.language]
         if not await self.store.rate_ticket(int(parts[1]), person.id, parts[2]):

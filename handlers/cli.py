@@ -4,6 +4,8 @@ willkommen                 the main job: Telegram when TELEGRAM_BOT_TOKEN is set
 willkommen chat [--lang ar]
 willkommen faq-eval FILE [--mistakes]
 willkommen translations
+willkommen report [--month 2026-10] [--office brackel] [--out DIR]
+willkommen content export [--out DIR]
 """
 
 import argparse
@@ -89,8 +91,20 @@ def cmd_main(args: argparse.Namespace) -> int:
     return cmd_chat(args)
 
 
+async def _learned(settings: Settings) -> list[dict]:
+    """Learned examples from the bot's database."""
+    from storage.sqlite import SqliteStore
+
+    store = await SqliteStore.open(settings.db_path)
+    try:
+        return await store.learned_examples()
+    finally:
+        await store.close()
+
+
 def cmd_faq_eval(args: argparse.Namespace) -> int:
     from bot.faq_eval import EvalFileError, evaluate, read_items
+    from bot.learning import as_examples
     from bot.matcher import Matcher
 
     settings = _settings()
@@ -100,13 +114,49 @@ def cmd_faq_eval(args: argparse.Namespace) -> int:
     except (ContentError, EvalFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    result = evaluate(Matcher.from_content(content), items)
+    base = Matcher.from_content(content)
+    learned = asyncio.run(_learned(settings)) if Path(settings.db_path).exists() else []
+    without = evaluate(base, items)
+    result = evaluate(base.with_examples(as_examples(learned)), items) if learned else without
+    if learned:
+        print(f"without the {len(learned)} learned examples:")
+        print(without.table())
+        print()
+        print(f"with the {len(learned)} learned examples (as the bot answers now):")
     print(result.table())
     if args.mistakes:
         print()
         for o in result.mistakes():
             print(f"[{o.item.lang}] expect={o.item.expect} got={o.got}: {o.item.text}")
-    print(json.dumps(result.summary()))
+    summary = result.summary()
+    if learned:
+        before = without.summary()
+        summary |= {
+            "learned": len(learned),
+            "accuracy_without_learned": before["accuracy"],
+            "wrong_rate_without_learned": before["wrong_rate"],
+        }
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_content_export(args: argparse.Namespace) -> int:
+    from bot.learning import export
+
+    settings = _settings()
+    exported = export(asyncio.run(_learned(settings)) if Path(settings.db_path).exists() else [])
+    if not exported:
+        print("No learned examples yet.", file=sys.stderr)
+        return 0
+    for lang, text in exported.items():
+        header = f"# learned examples for content/texts/{lang}.yaml: add each under its faq id's examples\n"
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"learned-{lang}.yaml").write_text(header + text, encoding="utf-8")
+            print(f"written: {out / f'learned-{lang}.yaml'}")
+        else:
+            print(header + text)
     return 0
 
 
@@ -135,6 +185,50 @@ def cmd_translations(args: argparse.Namespace) -> int:
     return 1 if missing_total else 0
 
 
+async def _report(settings: Settings, month: str, office: str | None):
+    from bot.i18n import load_translators
+    from bot.report import build_report
+    from storage import open_store
+
+    content = load_content(settings.content_path)
+    store = await open_store(str(settings.db_path))
+    try:
+        return await build_report(store, content, load_translators()[settings.staff_language], month, office)
+    finally:
+        await store.close()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.figures import parse_month
+    from bot.report import default_month
+
+    settings = _settings()
+    month = parse_month(args.month) if args.month else default_month(date.today(), complete=True)
+    if month is None:
+        print(f"--month: write the month like 2026-10, not {args.month!r}", file=sys.stderr)
+        return 2
+    try:
+        content = load_content(settings.content_path)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.office and args.office not in content.offices:
+        print(f"--office: one of {', '.join(content.offices)}", file=sys.stderr)
+        return 2
+    report = asyncio.run(_report(settings, month, args.office))
+    print(report.table())
+    print()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for attachment in report.files():
+        path = out / attachment.filename
+        path.write_bytes(attachment.data)
+        print(f"written: {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="willkommen", description="The lokal willkommen bot.")
     root.set_defaults(func=cmd_main)
@@ -152,6 +246,16 @@ def parser() -> argparse.ArgumentParser:
     translations.add_argument("--verbose", "-v", action="store_true", help="also list every draft")
     translations.add_argument("--locales", help=argparse.SUPPRESS)
     translations.set_defaults(func=cmd_translations)
+    content_cmd = sub.add_parser("content", help="content tools")
+    content_sub = content_cmd.add_subparsers(title="content commands", required=True)
+    export = content_sub.add_parser("export", help="learned FAQ examples as YAML per language")
+    export.add_argument("--out", help="a folder for learned-<lang>.yaml (default: print)")
+    export.set_defaults(func=cmd_content_export)
+    report = sub.add_parser("report", help="a month's figures: summary table, CSV and PNG charts")
+    report.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    report.add_argument("--office", help="one office's figures only")
+    report.add_argument("--out", default=".", help="where to write the CSV and the charts (default: here)")
+    report.set_defaults(func=cmd_report)
     return root
 
 

@@ -12,6 +12,7 @@ from typing import TextIO
 from bot import bidi
 from bot.engine import Engine
 from bot.models import Button, Incoming, Reply
+from bot.normalize import is_id
 
 CHANNEL = "console"
 
@@ -41,7 +42,7 @@ def render(reply: Reply, numbered: list[Button], folder: Path | None = None) -> 
 
 def parse(line: str, buttons: list[Button], user_id: str, lang_hint: str | None) -> Incoming | None:
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
+    if is_id(text) and 1 <= int(text) <= len(buttons):
         action = buttons[int(text) - 1].action
         return Incoming(CHANNEL, user_id, "action", action=action, lang_hint=lang_hint, meta={"first_name": "Console"})
     if text.startswith("/") and len(text) > 1:

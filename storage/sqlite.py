@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.models import LanguageSource, Person
 from storage.migrate import migrate
+from storage.sqlite_figures import FiguresAndLearning
 
 # aiosqlite logs every statement with its parameters at DEBUG: that would put people's messages into the
 # logs whenever someone turns on debug logging. Our logs never carry message text or names.
@@ -46,7 +47,7 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
-class SqliteStore:
+class SqliteStore(FiguresAndLearning):
     def __init__(self, db: aiosqlite.Connection, path: str):
         self._db = db
         self.path = path
@@ -763,32 +764,7 @@ class SqliteStore:
             )
         }
 
-    async def person_figures(self, person_id: int) -> list[tuple[str, str, str, str, int]]:
-        """What one person contributed to the figures: (month, office, language, metric, count)."""
-        sql = """
-            SELECT substr(p.created_at, 1, 7), coalesce(p.office_id, ''), p.language, 'people', 1
-              FROM people p WHERE p.id = :p
-            UNION ALL
-            SELECT substr(coalesce(a.slot, a.created_at), 1, 7), a.office_id, p.language,
-                   CASE WHEN a.kind = 'home_visit' THEN 'home_visits' ELSE 'appointments_' || a.status END,
-                   count(*)
-              FROM appointments a JOIN people p ON p.id = a.person_id WHERE a.person_id = :p
-             GROUP BY 1, 2, 3, 4
-            UNION ALL
-            SELECT substr(t.opened_at, 1, 7), coalesce(t.office_id, ''), t.language, 'tickets', count(*)
-              FROM tickets t WHERE t.person_id = :p GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT substr(t.closed_at, 1, 7), coalesce(t.office_id, ''), t.language, 'ratings_' || t.rating, count(*)
-              FROM tickets t WHERE t.person_id = :p AND t.rating IS NOT NULL GROUP BY 1, 2, 3, 4
-            UNION ALL
-            SELECT substr(g.created_at, 1, 7), coalesce(p.office_id, ''), p.language, 'faq:' || g.faq_id, count(*)
-              FROM answers_given g JOIN people p ON p.id = g.person_id WHERE g.person_id = :p GROUP BY 1, 2, 3, 4
-            UNION ALL
-            SELECT substr(u.created_at, 1, 7), coalesce(u.office_id, ''), u.language, 'unresolved', count(*)
-              FROM unresolved_questions u WHERE u.person_id = :p GROUP BY 1, 2, 3
-        """
-        async with self._db.execute(sql, {"p": person_id}) as cursor:
-            return [(r[0], r[1], r[2], r[3], int(r[4])) for r in await cursor.fetchall()]
+    # person_figures: from FiguresAndLearning (storage/sqlite_figures.py), the same counting as the report.
 
     async def erase_person(self, person_id: int, now: datetime, keep_counts: bool = True) -> dict | None:
         """Remove a person and everything linked to them; their part of the figures stays as counts only.

@@ -4,6 +4,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ChatMemberUpdated, Message
 
 log = logging.getLogger(__name__)
@@ -13,7 +14,10 @@ PRESENT = {"member", "administrator", "creator", "restricted"}
 
 async def _leave(bot: Bot, chat_id: int) -> None:
     log.info("leaving chat %d: not the staff group", chat_id)
-    await bot.leave_chat(chat_id=chat_id)
+    try:
+        await bot.leave_chat(chat_id=chat_id)
+    except (TelegramBadRequest, TelegramForbiddenError):
+        pass  # gone already: Telegram sends "added" and "joined" together, both lead here at once
 
 
 async def added_to_chat(event: ChatMemberUpdated, bot: Bot, staff_chats: set[int]) -> None:

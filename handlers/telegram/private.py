@@ -103,8 +103,9 @@ async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
 def make_router() -> Router:
     """A new router each time (an aiogram router belongs to one dispatcher)."""
     router = Router(name="private")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
-    router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
+    # A private message always has a sender; one without (never seen from Telegram) has nobody to answer.
+    router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user)
+    router.edited_message.filter(F.chat.type == ChatType.PRIVATE, F.from_user)
     router.message.register(start, CommandStart())
     router.message.register(known_command, Command(*COMMANDS))
     router.message.register(unknown_command, F.text.startswith("/"))

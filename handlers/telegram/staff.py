@@ -16,6 +16,8 @@ from bot import audit
 from bot.bootstrap import App
 from bot.engine import Engine
 from bot.models import Actor, Reply
+from bot.normalize import is_id
+from bot.report import stats_reply
 from bot.staff import StaffDesk
 from bot.tickets import STAFF_TICKET_COMMANDS, is_note
 from handlers.telegram.broadcast import Broadcaster
@@ -117,7 +119,7 @@ async def flow_command(
     chat, user = message.chat.id, message.from_user.id if message.from_user else 0
     tr = app.staff.tr
     if name == "event":
-        reply = await app.event_flow.start(chat, user, int(args) if args.isdigit() else None)
+        reply = await app.event_flow.start(chat, user, int(args) if is_id(args) else None)
     elif name == "events":
         now = engine.clock.now()
         upcoming = await engine.store.upcoming_events(now, now + timedelta(weeks=26))
@@ -127,7 +129,7 @@ async def flow_command(
             start = datetime.fromisoformat(event["starts_at"]).astimezone(engine.content.timezone)
             lines.append(f"#{event['id']} {tr.date_short(start.date())} {tr.time(start)} · {title}")
         reply = Reply("\n".join(lines), tr.lang)
-    elif name == "event_cancel" and args.isdigit():
+    elif name == "event_cancel" and is_id(args):
         told = await engine.events.cancel(int(args), actor)
         reply = Reply(
             tr.gettext("Event #{number} cancelled; {told} people who wanted a reminder are told.").format(
@@ -137,7 +139,7 @@ async def flow_command(
         )
     elif name == "announce":
         reply = await app.announcements.start(chat, user)
-    elif name == "stop" and args.isdigit():
+    elif name == "stop" and is_id(args):
         stopped = await app.announcements.stop(int(args), actor)
         reply = Reply(tr.gettext("Stopped.") if stopped else tr.gettext("Nothing to stop."), tr.lang)
     elif name == "cancel":
@@ -173,7 +175,7 @@ async def flow_button(
         pass
     data_text = callback.data or ""
     chat = callback.message.chat.id if callback.message else 0
-    if data_text.startswith("anstop:") and data_text[7:].isdigit():
+    if data_text.startswith("anstop:") and is_id(data_text[7:]):
         await app.announcements.stop(int(data_text[7:]), actor)
         return
     draft = await engine.store.draft(chat, callback.from_user.id)
@@ -191,6 +193,36 @@ async def flow_button(
     await deliver(bot, chat, [reply])
 
 
+async def stats_command(message: Message, command: CommandObject, app: App, bot: Bot) -> None:
+    """/stats [month] [office]: the month's figures as text, CSV and charts."""
+    today = app.engine.clock.now().astimezone(app.content.timezone).date()
+    reply = await stats_reply(app.store, app.content, app.staff.tr, today, command.args or "")
+    await deliver(bot, message.chat.id, [reply])
+
+
+async def learn_in_topic(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+    """/learn <faq id> [question] in a person's topic: their unanswered question becomes a FAQ example."""
+    person = await app.store.person_by_topic(message.chat.id, message.message_thread_id or 0)
+    if person is None or app.learning is None:
+        return
+    await _in_topic(bot, message, await app.learning.in_ticket(person.id, person.language, command.args or "", actor))
+
+
+async def learn_group(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+    """/learn <group number> <faq id> in the general topic: a whole group of the weekly digest."""
+    if app.learning is not None:
+        await deliver(
+            bot, message.chat.id, [Reply(await app.learning.from_group(command.args or "", actor), app.staff.tr.lang)]
+        )
+
+
+def register_figures_and_learning(router: Router, in_topic) -> None:
+    # Before the topic relay: a staff command in a topic must never be copied to the person.
+    router.message.register(learn_in_topic, in_topic, Command("learn"))
+    router.message.register(learn_group, Command("learn"))
+    router.message.register(stats_command, Command("stats"))
+
+
 def make_router(staff_chats: set[int], staff_only: StaffOnly) -> Router:
     router = Router(name="staff")
     if not staff_chats:
@@ -203,6 +235,7 @@ def make_router(staff_chats: set[int], staff_only: StaffOnly) -> Router:
         observer.middleware(staff_only)
     in_topic = F.is_topic_message.is_(True)
     router.message.register(ticket_command, in_topic, Command(*STAFF_TICKET_COMMANDS))
+    register_figures_and_learning(router, in_topic)
     router.message.register(staff_command, Command(*STAFF_COMMANDS))
     router.message.register(flow_command, Command(*FLOW_COMMANDS))
     router.message.register(topic_message, in_topic)
