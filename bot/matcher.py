@@ -13,6 +13,8 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.content import Content
 from bot.normalize import normalize
 
@@ -89,12 +91,69 @@ class _Doc:
 
 
 @dataclass
+class _Index:
+    """The postings of all features as two flat arrays (documents, weights) with each feature's span."""
+
+    spans: dict[str, tuple[int, int]]
+    docs: np.ndarray
+    weights: np.ndarray
+    doc_label: np.ndarray  # each document's label, as a number into `labels`
+    labels: list[str]
+    numbers: dict[str, int]  # label -> its number
+    doc_langs: list[str | None]
+    keywords: dict[str, list[str]]  # label -> " keyword words " (padded, for a substring test)
+    keywords_by_first: dict[str, set[str]]  # a keyword's first word -> labels
+    _factors: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        docs: list[_Doc],
+        postings: dict[str, list[tuple[int, float]]],
+        keywords: dict[str, list[tuple[str, ...]]],
+    ) -> "_Index":
+        spans, flat_docs, flat_weights, at = {}, [], [], 0
+        for feat, entries in postings.items():
+            spans[feat] = (at, at + len(entries))
+            at += len(entries)
+            flat_docs.extend(i for i, _ in entries)
+            flat_weights.extend(w for _, w in entries)
+        labels = sorted({d.label for d in docs} | set(keywords))
+        number = {label: i for i, label in enumerate(labels)}
+        by_first: dict[str, set[str]] = defaultdict(set)
+        for label, keyword_list in keywords.items():
+            for kw in keyword_list:
+                by_first[kw[0]].add(label)
+        return cls(
+            spans=spans,
+            docs=np.array(flat_docs, dtype=np.int64),
+            weights=np.array(flat_weights, dtype=np.float64),
+            doc_label=np.array([number[d.label] for d in docs], dtype=np.int64),
+            labels=labels,
+            numbers={label: i for i, label in enumerate(labels)},
+            doc_langs=[d.lang for d in docs],
+            keywords={label: [f" {' '.join(kw)} " for kw in kws] for label, kws in keywords.items()},
+            keywords_by_first=dict(by_first),
+        )
+
+    def language_factor(self, lang: str, other: float) -> np.ndarray:
+        """Per document: 1, or `other` for an example in another language than `lang`."""
+        key = (lang, other)
+        if key not in self._factors:
+            self._factors[key] = np.array(
+                [other if d is not None and d != lang else 1.0 for d in self.doc_langs], dtype=np.float64
+            )
+        return self._factors[key]
+
+
+@dataclass
 class Matcher:
     thresholds: Thresholds = field(default_factory=Thresholds)
     _idf: dict[str, float] = field(default_factory=dict)
     _postings: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     _docs: list[_Doc] = field(default_factory=list)
     _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    _index: "_Index | None" = None
     _labelled: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @classmethod
@@ -127,6 +186,7 @@ class Matcher:
         matcher = cls(thresholds=thresholds or Thresholds())
         raw = [(label, features(text), lang) for label, text, lang in labelled]
         raw = [(label, feats, lang) for label, feats, lang in raw if feats]
+        raw.sort(key=lambda item: item[0])  # each label's examples side by side (see _Index)
         df: Counter[str] = Counter()
         for _, feats, _lang in raw:
             df.update(feats.keys())
@@ -149,6 +209,10 @@ class Matcher:
             for feat, weight in vector.items():
                 matcher._postings[feat].append((index, weight))
         matcher._keywords = dict(keywords or {})
+        matcher._index = _Index.build(matcher._docs, matcher._postings, matcher._keywords)
+        matcher._postings = defaultdict(list)  # now in the index, as arrays
+        # The vectors are in the index too: keeping them costs tens of MB with the sample content alone.
+        matcher._docs = [_Doc(d.label, {}, d.lang) for d in matcher._docs]
         matcher._labelled = list(labelled)
         return matcher
 
@@ -172,33 +236,66 @@ class Matcher:
         With `lang`, examples in other languages count less: Arabic and Persian share letters, and a word
         of one can be another word of the other ("ادرس": "I study" / "address").
         """
+        if self._index is None:
+            return {}
+        totals, scored = self._label_scores(text, lang)
+        return {self._index.labels[i]: float(totals[i]) for i in np.flatnonzero(scored).tolist()}
+
+    def _label_scores(self, text: str, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Per label (numbered as in the index): its score, and whether it has one at all."""
+        index = self._index
+        assert index is not None
         query = self._weigh(features(text))
-        sims: dict[int, float] = defaultdict(float)
+        # The same sums as a loop over the postings, in the same order (so the same floats), done by numpy:
+        # with a thousand FAQ entries a question touches tens of thousands of postings.
+        sims = np.zeros(len(self._docs))
         for feat, weight in query.items():
-            for index, doc_weight in self._postings.get(feat, ()):
-                sims[index] += weight * doc_weight
-        per_label: dict[str, list[float]] = defaultdict(list)
-        for index, sim in sims.items():
-            doc = self._docs[index]
-            if lang is not None and doc.lang is not None and doc.lang != lang:
-                sim *= self.thresholds.other_language
-            per_label[doc.label].append(sim)
-        k = self.thresholds.top_k
-        result = {}
-        for label, values in per_label.items():
-            best = sorted(values, reverse=True)[:k]
-            result[label] = sum(best) / k
+            span = index.spans.get(feat)
+            if span is not None:
+                docs = index.docs[span[0] : span[1]]
+                sims[docs] += weight * index.weights[span[0] : span[1]]
+        if lang is not None:
+            sims *= index.language_factor(lang, self.thresholds.other_language)
+        touched = np.flatnonzero(sims)
+        values = sims[touched]
+        labels = index.doc_label[touched]
+        # Each label scores by the mean of its k best examples. A label's examples are numbered side by
+        # side, so `touched` comes grouped by label: take each group's best, k times (no sorting needed).
+        firsts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]]) if len(labels) else labels
+        sizes = np.diff(np.r_[firsts, len(labels)])
+        totals = np.zeros(len(index.labels))
+        positions = np.arange(len(values))
+        for round_ in range(self.thresholds.top_k):
+            if not len(values):
+                break
+            best = np.maximum.reduceat(values, firsts)
+            totals[labels[firsts]] += np.where(sizes > round_, best, 0.0)
+            at = np.minimum.reduceat(np.where(values == np.repeat(best, sizes), positions, len(values)), firsts)
+            values[at[at < len(values)]] = -np.inf
+        totals /= self.thresholds.top_k
+        scored = np.zeros(len(index.labels), dtype=bool)
+        scored[labels] = True
         tokens = normalize(text).split()
         joined = f" {' '.join(tokens)} "
-        for label, keyword_list in self._keywords.items():
-            if any(f" {' '.join(kw)} " in joined for kw in keyword_list):
-                result[label] = result.get(label, 0.0) + self.thresholds.keyword_boost
-        return result
+        # A keyword can only be present when its first word is: look only at those.
+        candidates = {label for token in set(tokens) for label in index.keywords_by_first.get(token, ())}
+        for label in candidates:
+            if any(keyword in joined for keyword in index.keywords[label]):
+                number = index.numbers[label]
+                totals[number] += self.thresholds.keyword_boost
+                scored[number] = True
+        return totals, scored
 
     def match(self, text: str, lang: str | None = None) -> Match:
         if not normalize(text):
             return Match(None, 0.0, reason="empty")
-        return self.decide(self.scores(text, lang), self.thresholds)
+        if self._index is None:
+            return self.decide({}, self.thresholds)
+        # Only the best two labels decide: no need to rank the other hundreds.
+        totals, scored = self._label_scores(text, lang)
+        candidates = np.flatnonzero(scored)
+        top = candidates[np.argsort(-totals[candidates], kind="stable")[:2]]
+        return self.decide({self._index.labels[i]: float(totals[i]) for i in top.tolist()}, self.thresholds)
 
     @staticmethod
     def decide(scores: dict[str, float], thresholds: Thresholds) -> Match:

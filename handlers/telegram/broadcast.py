@@ -1,14 +1,16 @@
 """Send announcements: a stored job per announcement, one row per person, paced under Telegram's limits.
 
 About 30 messages a second are allowed overall (each person gets one message, so the one-per-second per
-chat limit holds by itself); we send at `rate` (default 25/s) and a 429 pauses all sending for
-`retry_after` (RetryRequests). Each person's row is marked when their message went out: after a crash or
+chat limit holds by itself). We send at most `rate` (default 30) messages in any second, counted from the
+moment the previous messages were answered, so however the requests travel, Telegram never sees more than
+`rate` arriving within a second; a 429 pauses all sending for `retry_after` (RetryRequests). Each person's row is marked when their message went out: after a crash or
 restart the job goes on with the people not yet marked. A progress message in the staff group is edited as
 it goes, and ends with a report.
 """
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -23,6 +25,7 @@ from handlers.telegram.render import keyboard
 from storage import Store
 
 log = logging.getLogger(__name__)
+CATCH_UP_SECONDS = 0.5
 
 
 @dataclass
@@ -33,10 +36,12 @@ class Broadcaster:
     clock: Clock
     boot_id: str
     staff_chat_id: int | None
-    rate: float = 25.0
+    rate: float = 30.0
     progress_every: float = 2.0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _next_send: float = 0.0
+    _answered: deque = field(default_factory=deque)  # when the last `rate` messages were answered
+    _in_flight: asyncio.Future | None = None
+    _next_send: float | None = None
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
         async def round_() -> None:
@@ -46,17 +51,30 @@ class Broadcaster:
         await repeat(round_, stop, tick_seconds, "broadcast", self.wake)
 
     async def _pace(self) -> None:
+        # Evenly spaced at `rate` on a schedule that may catch up on a short stall (half a second's worth,
+        # no more: a sender starting after a restart does not burst), and never sooner than one second after
+        # the *answer* to the message `rate` places before: that message had arrived by then, so no second
+        # at Telegram's end holds more than `rate`, however the requests travel.
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        self._next_send = max(self._next_send, now)
-        await asyncio.sleep(self._next_send - now)
-        self._next_send += 1.0 / self.rate
+        if self._next_send is None:
+            self._next_send = loop.time()
+        at = max(self._next_send, loop.time() - CATCH_UP_SECONDS)
+        if len(self._answered) >= int(self.rate):
+            at = max(at, self._answered[0] + 1.0)
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        self._next_send = at + 1.0 / self.rate
+
+    def _sent(self) -> None:
+        self._answered.append(asyncio.get_running_loop().time())
+        while len(self._answered) > int(self.rate):
+            self._answered.popleft()
 
     async def _progress(self, announcement_id: int, final: bool = False) -> None:
         announcement = await self.store.announcement(announcement_id)
         if announcement is None or self.staff_chat_id is None:
             return
         reply = self.announcements.progress(announcement, self.rate, final)
+        await self._pace()  # the progress message counts against the same limit
         try:
             if announcement["progress_message"] is None:
                 sent = await self.bot.send_message(self.staff_chat_id, reply.text, reply_markup=keyboard(reply))
@@ -70,6 +88,8 @@ class Broadcaster:
                 )
         except TelegramBadRequest:
             pass  # progress is a courtesy ("not modified" included): never let it stop the sending
+        finally:
+            self._sent()
 
     async def send(self, announcement_id: int, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -102,13 +122,23 @@ class Broadcaster:
         await self._pace()
         # Sending and marking belong together: a stop (task cancellation) waits for both, so a stop never
         # leaves a person "sent but not marked". (A hard kill in that instant still can: they get it twice.)
-        await asyncio.shield(self._send_and_mark(announcement, person))
+        self._in_flight = asyncio.ensure_future(self._send_and_mark(announcement, person))
+        await asyncio.shield(self._in_flight)
+
+    async def settle(self) -> None:
+        """After a cancellation: wait for the send (and its mark) that the shield let finish, before the
+        session and the store are closed under it."""
+        if self._in_flight is not None:
+            await asyncio.wait({self._in_flight})
 
     async def _send_and_mark(self, announcement: dict, person: Person) -> None:
         try:
-            await deliver(
-                self.bot, int(person.user_id), [self.announcements.message_for(announcement, person.language)]
-            )
+            try:
+                await deliver(
+                    self.bot, int(person.user_id), [self.announcements.message_for(announcement, person.language)]
+                )
+            finally:
+                self._sent()
         except TelegramForbiddenError:
             await self.store.set_inactive(person.id, self.clock.now())
             await self.store.finish_delivery(announcement["id"], person.id, "blocked", self.clock.now())

@@ -1,0 +1,64 @@
+"""Each benchmark once at a tiny size, so they cannot rot. The figures are not checked against the goals
+here (that is BENCHMARKS.md's job); the results must be complete and sane."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+
+def run_bench(name: str, out: Path, *args: str) -> dict:
+    # Its own process, as the one command in BENCHMARKS.md runs it (each starts its own event loop).
+    subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--out", str(out), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    result = json.loads(out.read_text())
+    assert result["benchmark"] == name and result["machine"]["cores"] >= 1 and result["machine"]["python"]
+    return result
+
+
+def test_answering(tmp_path: Path):
+    result = run_bench("answering", tmp_path / "a.json", "--entries", "40", "--rounds", "1", "--limit", "50")
+    sample, grown = result["cases"]
+    assert sample["faq_ids"] < grown["faq_ids"] == 40 and grown["index_docs"] > sample["index_docs"]
+    for case in (sample, grown):
+        assert case["questions"] == 50 and 0 < case["p50_ms"] <= case["p99_ms"] and case["per_second"] > 0
+
+
+def test_booking_race(tmp_path: Path):
+    result = run_bench("booking_race", tmp_path / "b.json", "--people", "12", "--places", "3")
+    assert result["overbookings"] == 0
+    assert result["booked_by_racers"] == result["confirmations_sent"] == 3
+    assert result["seconds"] > 0 and result["p50_ms"] <= result["p99_ms"]
+
+
+def test_updates_against_echo(tmp_path: Path):
+    result = run_bench("updates", tmp_path / "u.json", "--people", "60", "--sessions", "8", "--concurrency", "3")
+    ours, echo = result["rows"]
+    assert ours["updates"] == echo["updates"] >= 8 * 5
+    for row in (ours, echo):
+        assert row["replies_matched"] >= 0.9 * row["updates"]  # replies arrived at the fake server
+        assert row["updates_per_second"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
+    assert ours["cost_ratio_cpu"] > 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak RSS from /proc")
+def test_memory_and_startup(tmp_path: Path):
+    result = run_bench("memory", tmp_path / "m.json", "--people", "50", "--writers", "5")
+    assert result["exit_code"] == 0 and result["updates"] == 15
+    assert 0 < result["startup_seconds"] < 120
+    assert 0 < result["rss_after_start_mb"] <= result["peak_rss_mb"]
+
+
+def test_broadcast_kill_and_restart(tmp_path: Path):
+    result = run_bench("broadcast", tmp_path / "c.json", "--people", "40", "--limit", "30")
+    assert result["sent"] == 40 and result["duplicates"] == 0 and result["losses"] == 0
+    assert result["final_counts"] == {"sent": 40}
+    assert result["busiest_second"] <= 30 and 0 < result["share_of_limit"] <= 1.01
