@@ -6,6 +6,7 @@ Channels (console, Telegram, ...) turn their events into `Incoming` and show the
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot import answers, bidi
 from bot.booking_flow import BookingFlow
@@ -25,6 +26,7 @@ from bot.throttle import Throttle
 from bot.tickets import TicketDesk
 from storage import Store
 
+LAST_SEEN_PRECISION = timedelta(hours=1)
 MAX_QUESTION_CHARS = 1000  # longer questions are cut (the person is told) before they are matched and stored
 
 # Greetings alone are not questions: they get the welcome and the menu, not "I am not sure".
@@ -95,7 +97,7 @@ class Engine:
             return Routed(await self._handle(event))
         person = await self.store.get_person(event.channel, event.user_id)
         if person is None or person.banned or not person.staff_mode or not person.consented:
-            return Routed(await self._handle(event))
+            return Routed(await self._handle(event, person))
         now = self.clock.now()
         await self.store.touch(person.id, now)
         text = event.text if event.kind == "text" else ""
@@ -141,8 +143,8 @@ class Engine:
         text = tr.gettext("You are sending many messages very fast. Please wait a minute, then write again.")
         return [self._finish(Reply("⏳ " + text, tr.lang))]
 
-    async def _handle(self, event: Incoming) -> list[Reply]:
-        person, is_new = await self._person(event)
+    async def _handle(self, event: Incoming, known: Person | None = None) -> list[Reply]:
+        person, is_new = await self._person(event, known)
         if person.banned:
             if person.ban_told:
                 return []  # told once; from now on a deliberate silence
@@ -227,11 +229,14 @@ class Engine:
 
     # -- people and languages --------------------------------------------------------------------------------
 
-    async def _person(self, event: Incoming) -> tuple[Person, bool]:
+    async def _person(self, event: Incoming, known: Person | None = None) -> tuple[Person, bool]:
         now = self.clock.now()
-        person = await self.store.get_person(event.channel, event.user_id)
+        person = known or await self.store.get_person(event.channel, event.user_id)
         if person is not None:
-            await self.store.touch(person.id, now)
+            # Last contact only decides retention (months): once an hour is precise enough, and saves a
+            # write on nearly every message.
+            if now - person.last_seen_at >= LAST_SEEN_PRECISION:
+                await self.store.touch(person.id, now)
             return person, False
         found = detect(event.text, event.lang_hint) if event.kind == "text" else None
         if found is not None and found.lang is not None:

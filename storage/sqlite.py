@@ -77,6 +77,9 @@ class SqliteStore(FiguresAndLearning):
         db = await aiosqlite.connect(str(path), isolation_level=None)
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses nothing
+        # committed; only a power cut may lose the last moments (never corrupts the file).
+        await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
         try:
