@@ -248,12 +248,23 @@ class Matcher:
         query = self._weigh(features(text))
         # The same sums as a loop over the postings, in the same order (so the same floats), done by numpy:
         # with a thousand FAQ entries a question touches tens of thousands of postings.
-        sims = np.zeros(len(self._docs))
+        starts, lengths, weights = [], [], []
         for feat, weight in query.items():
             span = index.spans.get(feat)
             if span is not None:
-                docs = index.docs[span[0] : span[1]]
-                sims[docs] += weight * index.weights[span[0] : span[1]]
+                starts.append(span[0])
+                lengths.append(span[1] - span[0])
+                weights.append(weight)
+        if starts:
+            # All postings of the question's features in one gather; bincount then adds each document's
+            # contributions in array order, i.e. feature by feature as a loop would: the same floats.
+            lengths_a = np.array(lengths)
+            offsets = np.repeat(np.array(starts) - np.cumsum(np.r_[0, lengths_a[:-1]]), lengths_a)
+            positions = offsets + np.arange(int(lengths_a.sum()))
+            contributions = np.repeat(np.array(weights), lengths_a) * index.weights[positions]
+            sims = np.bincount(index.docs[positions], weights=contributions, minlength=len(self._docs))
+        else:
+            sims = np.zeros(len(self._docs))
         if lang is not None:
             sims *= index.language_factor(lang, self.thresholds.other_language)
         touched = np.flatnonzero(sims)
