@@ -94,17 +94,9 @@ class BenchTelegram(FakeTelegram):
         log, self.log = self.log, []
         return web.json_response(log)
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/_bench/log", self._bench_log)
-        app.router.add_route("*", r"/{prefix:(?:[^/]+/)*}bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url
+        super().routes(app)
 
 
 async def _serve() -> None:

@@ -130,10 +130,13 @@ class FakeTelegram:
 
     # -- running ----------------------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         # Any path prefix is accepted, so a bot pointed at ".../selfhosted" is seen calling there.
         app.router.add_route("*", r"/{prefix:(?:[^/]+/)*}bot{token}/{method}", self._handle)
+
+    async def start(self) -> str:
+        app = web.Application()
+        self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
