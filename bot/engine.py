@@ -6,7 +6,7 @@ Channels (console, Telegram, ...) turn their events into `Incoming` and show the
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import answers, bidi
 from bot.booking_flow import BookingFlow
@@ -99,7 +99,7 @@ class Engine:
         if person is None or person.banned or not person.staff_mode or not person.consented:
             return Routed(await self._handle(event, person))
         now = self.clock.now()
-        await self.store.touch(person.id, now)
+        await self._seen(person, now)
         text = event.text if event.kind == "text" else ""
         replies: list[Reply] = []
         if text and self.matcher.match(text, detect(text).lang or person.language).faq_id == "emergency":
@@ -233,10 +233,7 @@ class Engine:
         now = self.clock.now()
         person = known or await self.store.get_person(event.channel, event.user_id)
         if person is not None:
-            # Last contact only decides retention (months): once an hour is precise enough, and saves a
-            # write on nearly every message.
-            if now - person.last_seen_at >= LAST_SEEN_PRECISION:
-                await self.store.touch(person.id, now)
+            await self._seen(person, now)
             return person, False
         found = detect(event.text, event.lang_hint) if event.kind == "text" else None
         if found is not None and found.lang is not None:
@@ -245,6 +242,12 @@ class Engine:
             lang, source = from_hint(event.lang_hint) or self.default_language, "hint"
         person = await self.store.create_person(event.channel, event.user_id, lang, source, now)  # type: ignore[arg-type]
         return person, True
+
+    async def _seen(self, person: Person, now: datetime) -> None:
+        # Last contact only decides retention (months): once an hour is precise enough, and saves a write
+        # on nearly every message.
+        if now - person.last_seen_at >= LAST_SEEN_PRECISION:
+            await self.store.touch(person.id, now)
 
     async def _follow_language(self, person: Person, text: str) -> Person:
         """Answer in the language the person writes in, unless they chose one in the menu."""

@@ -8,25 +8,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
 
 from bot.models import LanguageSource, Person
 from storage.migrate import migrate
-from storage.sqlite_figures import FiguresAndLearning
+from storage.sqlite_figures import FiguresAndLearning, add_figure_counts
+from storage.timestamps import utc_text
 
 # aiosqlite logs every statement with its parameters at DEBUG: that would put people's messages into the
 # logs whenever someone turns on debug logging. Our logs never carry message text or names.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
-def _ts(moment: datetime) -> str:
-    # Always UTC: the stored strings are compared in SQL, which only works with one offset.
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat()
+_ts = utc_text
 
 
 def _person(row: aiosqlite.Row) -> Person:
@@ -779,7 +776,6 @@ class SqliteStore(FiguresAndLearning):
         Returns what staff must be told (the topic to close, the future appointments that were cancelled),
         or None if the person did not exist.
         """
-        figures = await self.person_figures(person_id) if keep_counts else []
         async with self._transaction() as db:
             async with db.execute("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,)) as cur:
                 row = await cur.fetchone()
@@ -795,11 +791,9 @@ class SqliteStore(FiguresAndLearning):
                 "SELECT id, office_id FROM tickets WHERE person_id = ? AND state = 'open'", (person_id,)
             ) as cur:
                 open_tickets = [dict(r) for r in await cur.fetchall()]
-            await db.executemany(
-                "INSERT INTO figure_counts (month, office_id, language, metric, value) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (month, office_id, language, metric) DO UPDATE SET value = value + excluded.value",
-                figures,
-            )
+            # Counted inside the transaction: nothing the person adds meanwhile can slip past the counts.
+            if keep_counts:
+                await add_figure_counts(db, await self.person_figures(person_id))
             # Everything else hangs on people (ON DELETE CASCADE): appointments, tickets and their relay,
             # answers, questions, reminders, deliveries, outbox rows.
             await db.execute("DELETE FROM people WHERE id = ?", (person_id,))

@@ -5,19 +5,28 @@ counting itself is `bot.figures.count`, one function for both, so what an erased
 `figure_counts` is exactly what they added to the live figures.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.figures import FigureRow, count
+from storage.timestamps import utc_text
 
 # The offices' timezone (content: offices.yaml); bootstrap sets it from the content.
 DEFAULT_TIMEZONE = ZoneInfo("Europe/Berlin")
 
 
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat()
+_utc = utc_text
+
+
+async def add_figure_counts(db: aiosqlite.Connection, figures: list[FigureRow]) -> None:
+    """Add counts to `figure_counts` (inside the caller's transaction)."""
+    await db.executemany(
+        "INSERT INTO figure_counts (month, office_id, language, metric, value) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (month, office_id, language, metric) DO UPDATE SET value = value + excluded.value",
+        figures,
+    )
 
 
 class FiguresAndLearning:
@@ -77,13 +86,9 @@ class FiguresAndLearning:
 
     async def archive_person_figures(self, person_id: int) -> int:
         """Keep a person's contribution in `figure_counts` (before their rows are deleted)."""
-        figures = await self.person_figures(person_id)
         async with self._transaction() as db:
-            await db.executemany(
-                "INSERT INTO figure_counts (month, office_id, language, metric, value) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (month, office_id, language, metric) DO UPDATE SET value = value + excluded.value",
-                figures,
-            )
+            figures = await self.person_figures(person_id)
+            await add_figure_counts(db, figures)
         return len(figures)
 
     async def archived_figures(self) -> list[FigureRow]:

@@ -69,6 +69,18 @@ async def running_bot(
         await app.close()
 
 
+async def open_ticket_from_menu(fake, user, question: str) -> int:
+    """The person chooses "Write to a person" in the menu, then writes."""
+    user.says("/menu")
+    [menu] = await fake.wait_for_messages(user.chat_id, 1)
+    user.presses(menu, "staff")
+    await fake.wait_for(lambda: fake.topics)
+    [(chat, thread)] = list(fake.topics)
+    user.says(question)
+    await fake.wait_for(lambda: len(fake.messages_in_topic(chat, thread)) == 2)
+    return thread
+
+
 async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Process:
     """`willkommen run` as its own process (for tests that stop or kill it)."""
     import sys

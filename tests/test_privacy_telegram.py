@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from conftest import berlin
-from telegram_env import agreed, running_bot
+from telegram_env import agreed, open_ticket_from_menu, running_bot
 
 STAFF_ID = -1004444
 
@@ -40,13 +40,8 @@ async def test_delete_on_telegram_closes_the_topic_tells_staff_and_the_topic_goe
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(7002, "Samir", "ar")
         await agreed(fake, user)
-        user.says("/menu")
-        [menu] = await fake.wait_for_messages(user.chat_id, 1)
-        user.presses(menu, "staff")
-        await fake.wait_for(lambda: fake.topics)
-        [(chat, thread)] = list(fake.topics)
-        user.says("جاري اسمه حسن يصرخ كل ليلة")
-        await fake.wait_for(lambda: len(fake.messages_in_topic(chat, thread)) == 2)
+        thread = await open_ticket_from_menu(fake, user, "جاري اسمه حسن يصرخ كل ليلة")
+        chat = STAFF_ID
         user.says("/mydata")
         await fake.wait_for(
             lambda: any(c.params.get("chat_id") == str(user.chat_id) for c in fake.calls_to("sendDocument"))

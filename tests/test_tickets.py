@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from telegram_env import agreed, running_bot
+from telegram_env import agreed, open_ticket_from_menu, running_bot
 
 from bot import bidi
 from bot.tickets import sanitize_title
@@ -27,18 +27,6 @@ async def open_ticket(fake, user, question: str) -> tuple[int, dict]:
     [(chat, thread)] = list(fake.topics)
     await fake.wait_for(lambda: fake.messages_in_topic(chat, thread))
     return thread, fake.messages_in_topic(chat, thread)[0]
-
-
-async def open_ticket_from_menu(fake, user, question: str) -> int:
-    """The person chooses "Write to a person" in the menu, then writes."""
-    user.says("/menu")
-    [menu] = await fake.wait_for_messages(user.chat_id, 1)
-    user.presses(menu, "staff")
-    await fake.wait_for(lambda: fake.topics)
-    [(chat, thread)] = list(fake.topics)
-    user.says(question)
-    await fake.wait_for(lambda: len(fake.messages_in_topic(chat, thread)) == 2)
-    return thread
 
 
 async def test_a_ticket_opens_a_topic_with_a_card_and_tells_the_person_when(fake, tmp_path: Path, clock):

@@ -17,7 +17,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 
 -- What erased people contributed to the figures, as counts only: no link to the person remains.
-CREATE TABLE IF NOT EXISTS figure_counts (
+CREATE TABLE figure_counts (
     month       TEXT NOT NULL,
     office_id   TEXT NOT NULL DEFAULT '',
     language    TEXT NOT NULL DEFAULT '',

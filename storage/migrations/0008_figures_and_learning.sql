@@ -1,14 +1,5 @@
 -- Figures for the city and a learning FAQ.
--- Figures of people who deleted their data or were removed: added here before their rows go, so a month's
--- report stays the same (report = live rows + these). Same schema as the privacy migration's (IF NOT EXISTS).
-CREATE TABLE IF NOT EXISTS figure_counts (
-    month     TEXT NOT NULL,
-    office_id TEXT NOT NULL DEFAULT '',
-    language  TEXT NOT NULL DEFAULT '',
-    metric    TEXT NOT NULL,
-    value     INTEGER NOT NULL,
-    PRIMARY KEY (month, office_id, language, metric)
-);
+-- (figure_counts, where erased people's figures are kept, comes with 0007.)
 
 -- The days a person wrote to the bot (no text): distinct people and chat contacts per month. Office and
 -- language as they were that day.
