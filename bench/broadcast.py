@@ -105,7 +105,7 @@ async def run(people: int, limit: int, workdir: Path) -> dict[str, object]:
         "share_of_limit": rate / limit,
         "share_of_limit_without_restart": sending_rate / limit,
         "busiest_second": busiest,
-        "final_counts": final["counts"] if final else {},
+        "final_counts": {str(k): v for k, v in final.counts.items()} if final else {},
         "goal_share": GOAL_SHARE,
     }
 

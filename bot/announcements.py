@@ -2,7 +2,7 @@
 audience, see a preview and how many people it reaches, then a stored job sends it to everyone who agreed
 to news, each in their language."""
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,8 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.models import Actor, Button, Reply
-from storage import Store
+from bot.ports import Store
+from bot.records import Announcement, AnnouncementStatus, DraftKind, SendState
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != "de"]
 STEPS = ("text_de", *[f"text_{lang}" for lang in TRANSLATED], "audience", "preview")
@@ -34,12 +35,12 @@ class Announcements:
     tr: Translator  # the staff's language
     translators: dict[str, Translator]
 
-    def message_for(self, announcement: dict, lang: str) -> Reply:
+    def message_for(self, texts: Mapping[str, str], lang: str) -> Reply:
         """What a person reads: the text in their language, else German with a note in theirs."""
         tr = self.translators[lang]
-        text = announcement["texts"].get(lang)
+        text = texts.get(lang)
         if text is None:
-            text = tr.gettext("(This news is only in German so far.)") + "\n\n" + announcement["texts"]["de"]
+            text = tr.gettext("(This news is only in German so far.)") + "\n\n" + texts["de"]
         return Reply(bidi.for_language("📰 " + text, lang), lang, menu_row(tr))
 
     def audience_label(self, audience: str) -> str:
@@ -52,23 +53,24 @@ class Announcements:
             )
         return self.tr.gettext("everyone")
 
-    def progress(self, announcement: dict, rate: float, final: bool = False) -> Reply:
+    def progress(self, announcement: Announcement, rate: float, final: bool = False) -> Reply:
         tr = self.tr
-        counts = announcement["counts"]
-        sent, failed = counts.get("sent", 0), counts.get("failed", 0) + counts.get("blocked", 0)
-        left = counts.get("pending", 0) + counts.get("sending", 0)
+        counts = announcement.counts
+        sent = counts.get(SendState.SENT, 0)
+        failed = counts.get(SendState.FAILED, 0) + counts.get(SendState.BLOCKED, 0)
+        left = counts.get(SendState.PENDING, 0) + counts.get(SendState.SENDING, 0)
         seconds = int(left / rate) + 1 if left else 0
         head = "📣 " + tr.gettext("Announcement #{number} to {audience}").format(
-            number=announcement["id"], audience=self.audience_label(announcement["audience"])
+            number=announcement.id, audience=self.audience_label(announcement.audience)
         )
         lines = [
             head,
             tr.gettext("Sent: {sent} · failed: {failed} · left: {left}").format(sent=sent, failed=failed, left=left),
         ]
-        if announcement["status"] == "stopped":
+        if announcement.status == AnnouncementStatus.STOPPED:
             lines.append("⏹ " + tr.gettext("Stopped. {left} people did not get it.").format(left=left))
-        elif final or announcement["status"] == "done":
-            blocked = counts.get("blocked", 0)
+        elif final or announcement.status == AnnouncementStatus.DONE:
+            blocked = counts.get(SendState.BLOCKED, 0)
             lines.append(
                 "✅ "
                 + tr.gettext("Done. {blocked} people have blocked the bot and are now inactive.").format(
@@ -79,8 +81,8 @@ class Announcements:
             lines.append("⏳ " + tr.gettext("About {seconds} seconds left.").format(seconds=seconds))
         rows = (
             ()
-            if final or announcement["status"] != "sending"
-            else ((Button("⏹ " + tr.gettext("Stop sending"), f"anstop:{announcement['id']}"),),)
+            if final or announcement.status != AnnouncementStatus.SENDING
+            else ((Button("⏹ " + tr.gettext("Stop sending"), f"anstop:{announcement.id}"),),)
         )
         return Reply("\n".join(lines), tr.lang, rows)
 
@@ -108,7 +110,7 @@ class Announcements:
         return Reply("", tr.lang)
 
     async def _save(self, chat: int, user: int, data: dict[str, Any]) -> None:
-        await self.store.save_draft(chat, user, "announce", json.dumps(data, ensure_ascii=False), self.clock.now())
+        await self.store.save_draft(chat, user, DraftKind.ANNOUNCE, data, self.clock.now())
 
     async def start(self, chat: int, user: int) -> Reply:
         data = {"step": "text_de", "texts": {}}
@@ -145,7 +147,7 @@ class Announcements:
             count = len(await self.store.audience(kind, value))
             lines = ["👀 " + tr.gettext("Preview in every language:")]
             for lang in LANGUAGES:
-                preview = self.message_for({"texts": data["texts"]}, lang)
+                preview = self.message_for(data["texts"], lang)
                 lines.append(f"\n[{lang}] " + bidi.strip_isolates(preview.text))
             lines.append(
                 "\n"
@@ -174,7 +176,7 @@ class Announcements:
         return self.prompt(data), None
 
     async def stop(self, announcement_id: int, actor: Actor | None = None) -> bool:
-        stopped = await self.store.finish_announcement(announcement_id, "stopped", self.clock.now())
+        stopped = await self.store.finish_announcement(announcement_id, AnnouncementStatus.STOPPED, self.clock.now())
         if stopped:
             await audit.record(self.store, self.clock.now(), actor, "announcement_stopped", f"#{announcement_id}")
         return stopped

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from bot.i18n import Translator
 from bot.models import Actor, Reply
-from storage import Store
+from bot.ports import Store
 
 
 async def record(
@@ -50,9 +50,9 @@ async def listing(store: Store, tr: Translator, zone: tzinfo, limit: int = 20) -
     labels = _labels(tr)
     lines = ["🧾 " + tr.gettext("Last {count} staff actions:").format(count=len(entries))]
     for entry in entries:
-        at = datetime.fromisoformat(entry["at"]).astimezone(zone)
-        who = entry["actor_name"] or "?"
-        what = labels.get(entry["action"], entry["action"])
-        target = f" {entry['target']}" if entry["target"] else ""
-        lines.append(f"{tr.date_short(at.date())} {tr.time(at)} · {who} ({entry['actor_id']}) · {what}{target}")
+        at = entry.at.astimezone(zone)
+        who = entry.actor_name or "?"
+        what = labels.get(entry.action, entry.action)
+        target = f" {entry.target}" if entry.target else ""
+        lines.append(f"{tr.date_short(at.date())} {tr.time(at)} · {who} ({entry.actor_id}) · {what}{target}")
     return Reply("\n".join(lines), tr.lang)

@@ -20,7 +20,8 @@ from bot.content import Content, Office
 from bot.i18n import Translator
 from bot.models import Button, Person, Reply
 from bot.normalize import is_id
-from storage import Store
+from bot.ports import Store
+from bot.records import Appointment, AppointmentKind, AppointmentStatus, OutboxKind
 
 SHOW_DAYS = 8  # days with free times offered at once
 
@@ -85,20 +86,20 @@ class BookingFlow:
         rows: list[tuple[Button, ...]] = []
         for item in items:
             lines.append("• " + self._describe(item, tr))
-            if item["kind"] == "drop_in":
+            if item.kind == AppointmentKind.DROP_IN:
                 when = self._short_when(item, tr)
                 rows.append(
                     (
-                        Button("✏️ " + tr.gettext("Move {when}").format(when=when), f"bk:o:m{item['id']}:-"),
-                        Button("❌ " + tr.gettext("Cancel {when}").format(when=when), f"ap:x:{item['id']}"),
+                        Button("✏️ " + tr.gettext("Move {when}").format(when=when), f"bk:o:m{item.id}:-"),
+                        Button("❌ " + tr.gettext("Cancel {when}").format(when=when), f"ap:x:{item.id}"),
                     )
                 )
-        drop_ins = [i for i in items if i["kind"] == "drop_in"]
+        drop_ins = [i for i in items if i.kind == AppointmentKind.DROP_IN]
         if len(drop_ins) < MAX_FUTURE_APPOINTMENTS:
             rows.append((Button("➕ " + tr.gettext("Book an appointment"), "bk:o:n:-"),))
         else:
             lines.append(tr.gettext("You can have up to two appointments at a time."))
-        if not any(i["kind"] == "home_visit" for i in items):
+        if not any(i.kind == AppointmentKind.HOME_VISIT for i in items):
             rows.append((Button("🏡 " + tr.gettext("Ask for a home visit"), "hv:ask"),))
         lines.append(tr.gettext("You can also come without an appointment during opening hours."))
         return Reply("\n".join(lines), person.language, (*rows, *menu_row(tr)), replace=True)
@@ -273,7 +274,7 @@ class BookingFlow:
     async def _details(self, person: Person, choice: Choice) -> tuple[str | None, str | None]:
         if choice.moving is not None:
             old = await self.store.appointment(choice.moving)
-            return (old["topic"] or "-", old["interpreter"] or "-") if old else (None, None)
+            return (old.topic or "-", old.interpreter or "-") if old else (None, None)
         if len(choice.rest) < 3:
             return None, None
         topic, interpreter = choice.rest[1], choice.rest[2]
@@ -377,7 +378,7 @@ class BookingFlow:
 
     async def _not_booked(self, person: Person, tr: Translator, choice: Choice, office: Office, slot: Slot) -> Reply:
         future = await self.store.future_appointments(person.id, self.clock.now())
-        drop_ins = [f for f in future if f["kind"] == "drop_in" and f["id"] != choice.moving]
+        drop_ins = [f for f in future if f.kind == AppointmentKind.DROP_IN and f.id != choice.moving]
         if len(drop_ins) >= MAX_FUTURE_APPOINTMENTS:
             text = tr.gettext("You already have two appointments. Please cancel or move one of them first.")
             return Reply(
@@ -414,26 +415,32 @@ class BookingFlow:
             due = slot.start - timedelta(hours=hours_before)
             if due > now:
                 await self.store.enqueue(
-                    f"reminder:{appointment_id}:{hours_before}", "reminder", person.id, str(appointment_id), due, now
+                    f"reminder:{appointment_id}:{hours_before}",
+                    OutboxKind.REMINDER,
+                    person.id,
+                    str(appointment_id),
+                    due,
+                    now,
                 )
         if slot.start.date() == now.astimezone(self.content.timezone).date():
             await self.store.enqueue(
-                f"staff_booked:{appointment_id}", "staff_booked", None, str(appointment_id), now, now
+                f"staff_booked:{appointment_id}", OutboxKind.STAFF_BOOKED, None, str(appointment_id), now, now
             )
 
     async def _freed(self, office_id: str, appointment_id: int, now: datetime) -> None:
         """A booked time became free: tell the first person waiting for that day, and staff if it is today."""
         item = await self.store.appointment(appointment_id)
-        if item is None or item["slot"] is None:
+        if item is None or item.slot is None:
             return
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        start = item.slot.astimezone(self.content.timezone)
         watcher = await self.store.take_watcher(office_id, start.date().isoformat(), now)
         if watcher is not None:
             ref = f"{office_id}:{booking.day_key(start.date())}"
-            await self.store.enqueue(f"slot_free:{appointment_id}:{watcher}", "slot_free", watcher, ref, now, now)
+            key = f"slot_free:{appointment_id}:{watcher}"
+            await self.store.enqueue(key, OutboxKind.SLOT_FREE, watcher, ref, now, now)
         if start.date() == now.astimezone(self.content.timezone).date():
             await self.store.enqueue(
-                f"staff_cancelled:{appointment_id}", "staff_cancelled", None, str(appointment_id), now, now
+                f"staff_cancelled:{appointment_id}", OutboxKind.STAFF_CANCELLED, None, str(appointment_id), now, now
             )
 
     # -- my appointments: cancel, confirm --------------------------------------------------------------------
@@ -442,10 +449,10 @@ class BookingFlow:
         item = await self.store.appointment(appointment_id)
         return bool(
             item
-            and item["person_id"] == person.id
-            and item["status"] == "booked"
-            and item["slot"]
-            and datetime.fromisoformat(item["slot"]) > self.clock.now()
+            and item.person_id == person.id
+            and item.status == AppointmentStatus.BOOKED
+            and item.slot
+            and item.slot > self.clock.now()
         )
 
     async def _appointment_action(self, person: Person, tr: Translator, action: str) -> list[Reply]:
@@ -475,7 +482,7 @@ class BookingFlow:
             now = self.clock.now()
             if not await self.store.cancel_appointment(appointment_id, person.id, now):
                 return [self._stale(person, tr)]
-            await self._freed(item["office_id"], appointment_id, now)
+            await self._freed(item.office_id, appointment_id, now)
             text = tr.gettext("Your appointment is cancelled.") + "\n" + when
             return [
                 Reply(
@@ -517,7 +524,7 @@ class BookingFlow:
                 person.id, office_id, bidi.clean_line(first_name or "", 40) or None, now
             )
             await self.store.enqueue(
-                f"home_visit_request:{visit_id}", "home_visit_request", None, str(visit_id), now, now
+                f"home_visit_request:{visit_id}", OutboxKind.HOME_VISIT_REQUEST, None, str(visit_id), now, now
             )
             text = tr.gettext("Your request is sent to the team. They will tell you the time of the visit here.")
             return [Reply(text, person.language, menu_row(tr), replace=True)]
@@ -532,17 +539,19 @@ class BookingFlow:
     def _day_label(self, tr: Translator, day: date) -> str:
         return answers.relative_day(tr, day, self.clock.now().astimezone(self.content.timezone).date(), full=True)
 
-    def _short_when(self, item: dict, tr: Translator) -> str:
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+    def _short_when(self, item: Appointment, tr: Translator) -> str:
+        if item.slot is None:
+            return ""
+        start = item.slot.astimezone(self.content.timezone)
         return f"{tr.date_short(start.date())} {tr.time(start)}"
 
-    def _describe(self, item: dict, tr: Translator) -> str:
-        office = self.content.offices.get(item["office_id"])
-        name = office.name if office else item["office_id"]
-        if item["kind"] == "home_visit" and item["status"] == "requested":
+    def _describe(self, item: Appointment, tr: Translator) -> str:
+        office = self.content.offices.get(item.office_id)
+        name = office.name if office else item.office_id
+        if item.slot is None:
             return tr.gettext("Home visit: asked for, the team will tell you the time")
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
-        label = tr.gettext("Home visit") if item["kind"] == "home_visit" else name
+        start = item.slot.astimezone(self.content.timezone)
+        label = tr.gettext("Home visit") if item.kind == AppointmentKind.HOME_VISIT else name
         return f"{label}: {tr.day(start.date())}, {tr.time(start)}"
 
     def _stale(self, person: Person, tr: Translator) -> Reply:

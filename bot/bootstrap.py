@@ -14,8 +14,9 @@ from bot.i18n import load_translators
 from bot.learning import Learning
 from bot.matcher import Matcher
 from bot.notices import Notices
+from bot.ports import Store
 from bot.staff import StaffDesk
-from storage import Store, open_store
+from storage import open_store
 
 
 @dataclass
@@ -40,9 +41,8 @@ async def build_app(
 ) -> App:
     content = load_content(settings.content_path)
     translators = load_translators(locales_dir)
-    store = await open_store(str(settings.db_path))
+    store = await open_store(str(settings.db_path), content.timezone)
     clock = clock or SystemClock()
-    store.figures_timezone = content.timezone  # type: ignore[attr-defined]
     matcher = Matcher.from_content(content)
     engine = Engine(
         store=store,
@@ -72,7 +72,7 @@ async def build_app(
     )
     learning = Learning(store, content, clock, engine, staff_tr, matcher)
     await learning.load()
-    await engine.events.seed([seed.model_dump() for seed in content.event_seeds])
+    await engine.events.seed(list(content.event_seeds))
     announcements = Announcements(store, content, clock, staff_tr, translators)
     event_flow = EventFlow(engine.events, staff_tr)
     return App(

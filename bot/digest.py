@@ -11,7 +11,8 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.matcher import features
 from bot.models import Reply
-from storage import Store
+from bot.ports import Store
+from bot.records import OutboxKind
 
 DIGEST_TIME = (8, 0)  # Monday morning, for the week before
 SIMILAR = 0.35  # cosine of TF-IDF vectors from which two questions are "the same question"
@@ -71,7 +72,7 @@ class Digest:
         if self.clock.now() - due > LATEST:
             return  # started after Monday: this week's digest is skipped, like a late morning agenda
         await self.store.enqueue(
-            f"digest:{monday.isoformat()}", "digest", None, monday.isoformat(), due, self.clock.now()
+            f"digest:{monday.isoformat()}", OutboxKind.DIGEST, None, monday.isoformat(), due, self.clock.now()
         )
 
     async def render(self, monday: date) -> Reply | None:
@@ -84,9 +85,9 @@ class Digest:
         span = f"{tr.date_short(first)}–{tr.date_short(monday - timedelta(days=1))}"
         if not questions:
             return None
-        groups = group_similar([q["text"] for q in questions])
+        groups = group_similar([q.text for q in questions])
         numbers = await self.store.save_question_groups(
-            [[questions[i]["id"] for i in group] for group in groups], self.clock.now()
+            [[questions[i].id or 0 for i in group] for group in groups], self.clock.now()
         )
         lines = [
             "🧩 "
@@ -96,9 +97,9 @@ class Digest:
             "",
         ]
         for number, group in list(zip(numbers, groups, strict=True))[:MAX_GROUPS]:
-            languages = ", ".join(sorted({questions[i]["language"] for i in group}))
+            languages = ", ".join(sorted({questions[i].language for i in group}))
             lines.append(f"[{number}] {len(group)}× · {languages}")
-            lines.extend(f"   « {_short(questions[i]['text'])} »" for i in group[:EXAMPLES_SHOWN])
+            lines.extend(f"   « {_short(questions[i].text)} »" for i in group[:EXAMPLES_SHOWN])
         if len(groups) > MAX_GROUPS:
             lines.append(tr.gettext("… and {count} more groups.").format(count=len(groups) - MAX_GROUPS))
         lines += [

@@ -21,10 +21,11 @@ from bot.languages import DEFAULT_LANGUAGE, LANGUAGE_WORD_ALL, LANGUAGES, NATIVE
 from bot.matcher import Matcher
 from bot.models import Button, Incoming, Person, Reply, Routed
 from bot.normalize import normalize
+from bot.ports import Store
 from bot.privacy import CONSENT_NO, CONSENT_YES, DELETE, MY_DATA, PrivacyDesk
+from bot.records import Direction, OutboxKind, RelayKind
 from bot.throttle import Throttle
 from bot.tickets import TicketDesk
-from storage import Store
 
 LAST_SEEN_PRECISION = timedelta(hours=1)
 MAX_QUESTION_CHARS = 1000  # longer questions are cut (the person is told) before they are matched and stored
@@ -107,11 +108,11 @@ class Engine:
             replies.append(self._faq(person, "emergency"))
         ticket, new = await self.tickets.open(person, text or None)
         if replies:
-            await self.store.mark_urgent(ticket["id"])
+            await self.store.mark_urgent(ticket.id)
             await self.store.add_relay(
-                ticket["id"],
-                "in",
-                "text",
+                ticket.id,
+                Direction.IN,
+                RelayKind.TEXT,
                 now,
                 text="🆘 "
                 + self.tickets.staff_tr.gettext(
@@ -119,12 +120,12 @@ class Engine:
                 ),
             )
             await self.store.enqueue(
-                f"staff_urgent:{ticket['id']}:{now.isoformat()}", "staff_urgent", None, str(ticket["id"]), now, now
+                f"staff_urgent:{ticket.id}:{now.isoformat()}", OutboxKind.STAFF_URGENT, None, str(ticket.id), now, now
             )
         if new or replies:
             replies.append(self.tickets.acknowledgement(person, new))
         await self._note_activity(person)
-        return Routed([self._finish(r) for r in replies], ticket["id"])
+        return Routed([self._finish(r) for r in replies], ticket.id)
 
     async def handle(self, event: Incoming) -> list[Reply]:
         slowed = await self._throttled(event)

@@ -1,7 +1,6 @@
 """Events: what people see ("Events" in the menu), reminders the day before, calendar files, and the
 guided flow staff use to publish, edit and cancel them (`/event`)."""
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,21 +10,22 @@ from bot import audit, bidi
 from bot.buttons import back_button, menu_row
 from bot.calendar_file import event_ics
 from bot.clock import Clock
-from bot.content import Content
+from bot.content import Content, EventSeed
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.models import Actor, Button, Person, Reply
 from bot.normalize import is_id, normalize_digits
-from storage import Store
+from bot.ports import Store
+from bot.records import DraftKind, Event, EventStatus, NewEvent, OutboxKind
 
 LIST_WEEKS = 6
 TRANSLATED = [lang for lang in LANGUAGES if lang != "de"]
 _WHEN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})")
 
 
-def event_text(event: dict, lang: str) -> tuple[str, str, bool]:
+def event_text(event: Event, lang: str) -> tuple[str, str, bool]:
     """Title and description in `lang`, else German; True when it fell back to German."""
-    texts = event["texts"]
+    texts = event.texts
     if lang in texts:
         return texts[lang][0], texts[lang][1], False
     return texts["de"][0], texts["de"][1], True
@@ -38,27 +38,35 @@ class Events:
     clock: Clock
     translators: dict[str, Translator]
 
-    async def seed(self, seeds: list[dict]) -> int:
+    async def seed(self, seeds: list[EventSeed]) -> int:
         """Put the content's sample events into the store once (by their key)."""
         added = 0
         for seed in seeds:
-            if await self.store.event_seeded(seed["seed_key"]):
+            if await self.store.event_seeded(seed.seed_key):
                 continue
-            texts = {lang: (t["title"], t["description"]) for lang, t in seed["texts"].items()}
-            await self.store.save_event(seed, texts, self.clock.now())
+            event = NewEvent(
+                starts_at=seed.starts_at,
+                ends_at=seed.ends_at,
+                place=seed.place,
+                address=seed.address,
+                texts={lang: (t.title, t.description) for lang, t in seed.texts.items()},
+                office_id=seed.office_id,
+                registration=seed.registration,
+                capacity=seed.capacity,
+                seed_key=seed.seed_key,
+            )
+            await self.store.save_event(event, self.clock.now())
             added += 1
         return added
 
-    def _local(self, value: str) -> datetime:
-        return datetime.fromisoformat(value).astimezone(self.content.timezone)
+    def _local(self, value: datetime) -> datetime:
+        return value.astimezone(self.content.timezone)
 
     async def listing(self, person: Person, tr: Translator) -> Reply:
         now = self.clock.now()
         events = await self.store.upcoming_events(now, now + timedelta(weeks=LIST_WEEKS))
         # The person's own district first, then the network's events for everyone, then other districts.
-        events.sort(
-            key=lambda e: (0 if e["office_id"] == person.office_id else 1 if not e["office_id"] else 2, e["starts_at"])
-        )
+        events.sort(key=lambda e: (0 if e.office_id == person.office_id else 1 if not e.office_id else 2, e.starts_at))
         if not events:
             text = tr.gettext("There are no events planned in the next weeks. Ask the team at the office.")
             return Reply(text, person.language, menu_row(tr), replace=True)
@@ -66,31 +74,31 @@ class Events:
         rows = []
         for event in events[:10]:
             title, _description, fallback = event_text(event, person.language)
-            start = self._local(event["starts_at"])
+            start = self._local(event.starts_at)
             label = f"{tr.date_short(start.date())} {tr.time(start)} · {title}"
             lines.append("• " + label + (" " + tr.gettext("(in German)") if fallback else ""))
-            rows.append((Button("ℹ️ " + label[:60], f"ev:d:{event['id']}"),))
+            rows.append((Button("ℹ️ " + label[:60], f"ev:d:{event.id}"),))
         return Reply("\n".join(lines), person.language, (*rows, *menu_row(tr)), replace=True)
 
     async def details(self, person: Person, tr: Translator, event_id: int) -> Reply:
         event = await self.store.event(event_id)
-        if event is None or event["status"] != "published":
+        if event is None or event.status != EventStatus.PUBLISHED:
             text = tr.gettext("This event is no longer planned.")
             return Reply(text, person.language, menu_row(tr))
         title, description, fallback = event_text(event, person.language)
-        start, end = self._local(event["starts_at"]), self._local(event["ends_at"])
+        start, end = self._local(event.starts_at), self._local(event.ends_at)
         lines = [f"🎉 {title}"]
         if fallback:
             lines.append(tr.gettext("This event is only described in German so far."))
         lines += [
             description,
             "📅 " + f"{tr.day(start.date())}, {tr.time(start)}–{tr.time(end)}",
-            f"📍 {event['place']}, {event['address']}",
+            f"📍 {event.place}, {event.address}",
         ]
-        if event["registration"]:
-            lines.append("📝 " + tr.gettext("Registration: {how}").format(how=event["registration"]))
-        if event["capacity"]:
-            lines.append("👥 " + tr.gettext("Places: {number}").format(number=event["capacity"]))
+        if event.registration:
+            lines.append("📝 " + tr.gettext("Registration: {how}").format(how=event.registration))
+        if event.capacity:
+            lines.append("👥 " + tr.gettext("Places: {number}").format(number=event.capacity))
         rows = (
             (
                 Button("🔔 " + tr.gettext("Remind me the day before"), f"ev:r:{event_id}"),
@@ -108,15 +116,15 @@ class Events:
         if verb == "d":
             return [await self.details(person, tr, event_id)]
         event = await self.store.event(event_id)
-        if event is None or event["status"] != "published" or self._local(event["ends_at"]) < self.clock.now():
+        if event is None or event.status != EventStatus.PUBLISHED or event.ends_at < self.clock.now():
             return [Reply(tr.gettext("This event is no longer planned."), person.language, menu_row(tr))]
         title, description, _ = event_text(event, person.language)
         if verb == "r":
             now = self.clock.now()
             await self.store.add_event_reminder(event_id, person.id, now)
-            due = max(self._local(event["starts_at"]) - timedelta(days=1), now)
+            due = max(event.starts_at - timedelta(days=1), now)
             await self.store.enqueue(
-                f"event_reminder:{event_id}:{person.id}", "event_reminder", person.id, str(event_id), due, now
+                f"event_reminder:{event_id}:{person.id}", OutboxKind.EVENT_REMINDER, person.id, str(event_id), due, now
             )
             text = tr.gettext("I will remind you the day before.")
             return [Reply(text, person.language, menu_row(tr))]
@@ -125,9 +133,9 @@ class Events:
                 event_id,
                 title,
                 description,
-                f"{event['place']}, {event['address']}",
-                self._local(event["starts_at"]),
-                self._local(event["ends_at"]),
+                f"{event.place}, {event.address}",
+                self._local(event.starts_at),
+                self._local(event.ends_at),
                 self.clock.now(),
             )
             text = tr.gettext("The calendar file puts the event into your phone's calendar.")
@@ -143,26 +151,31 @@ class Events:
         people = await self.store.event_reminder_people(event_id)
         for person_id in people:
             await self.store.enqueue(
-                f"event_cancelled:{event_id}:{person_id}", "event_cancelled", person_id, str(event_id), now, now
+                f"event_cancelled:{event_id}:{person_id}",
+                OutboxKind.EVENT_CANCELLED,
+                person_id,
+                str(event_id),
+                now,
+                now,
             )
         return len(people)
 
-    def render_reminder(self, event: dict | None, tr: Translator, cancelled: bool) -> Reply | None:
+    def render_reminder(self, event: Event | None, tr: Translator, cancelled: bool) -> Reply | None:
         if event is None:
             return None
         title, _description, _ = event_text(event, tr.lang)
-        start = self._local(event["starts_at"])
+        start = self._local(event.starts_at)
         if cancelled:
             text = "🚫 " + tr.gettext("Cancelled: {title} on {day}. We are sorry.").format(
                 title=title, day=tr.day(start.date())
             )
             return Reply(text, tr.lang, menu_row(tr))
-        if event["status"] != "published" or start < self.clock.now():
+        if event.status != EventStatus.PUBLISHED or start < self.clock.now():
             return None
         text = "⏰ " + tr.gettext("Reminder: {title}, {day} at {time}, {place}.").format(
-            title=title, day=tr.day(start.date()), time=tr.time(start), place=f"{event['place']}, {event['address']}"
+            title=title, day=tr.day(start.date()), time=tr.time(start), place=f"{event.place}, {event.address}"
         )
-        return Reply(text, tr.lang, ((Button("ℹ️ " + tr.gettext("Details"), f"ev:d:{event['id']}.new"),), *menu_row(tr)))
+        return Reply(text, tr.lang, ((Button("ℹ️ " + tr.gettext("Details"), f"ev:d:{event.id}.new"),), *menu_row(tr)))
 
 
 # -- the staff's guided flow: /event (new) or /event <id> (edit) ------------------------------------------------
@@ -244,25 +257,23 @@ class EventFlow:
             event = await self.events.store.event(event_id)
             if event is None:
                 return Reply(self.tr.gettext("There is no event #{number}.").format(number=event_id), self.tr.lang)
-            start = self.events._local(event["starts_at"])
-            end = self.events._local(event["ends_at"])
+            start = self.events._local(event.starts_at)
+            end = self.events._local(event.ends_at)
             data.update(
                 event_id=event_id,
-                texts={k: list(v) for k, v in event["texts"].items()},
+                texts={k: list(v) for k, v in event.texts.items()},
                 when=f"{start:%d.%m.%Y %H:%M}-{end:%H:%M}",
-                place=event["place"],
-                address=event["address"],
-                office=event["office_id"],
-                registration=event["registration"],
-                capacity=event["capacity"],
+                place=event.place,
+                address=event.address,
+                office=event.office_id,
+                registration=event.registration,
+                capacity=event.capacity,
             )
         await self._save(chat, user, data)
         return self.prompt("title", data)
 
     async def _save(self, chat: int, user: int, data: dict[str, Any]) -> None:
-        await self.events.store.save_draft(
-            chat, user, "event", json.dumps(data, ensure_ascii=False), self.events.clock.now()
-        )
+        await self.events.store.save_draft(chat, user, DraftKind.EVENT, data, self.events.clock.now())
 
     async def answer(self, chat: int, user: int, data: dict[str, Any], text: str) -> Reply:
         """The staff member's answer to the current step."""
@@ -318,17 +329,17 @@ class EventFlow:
             return Reply(tr.gettext("Discarded."), tr.lang)
         if action == "evf:publish" and data["step"] == "preview":
             start, end = self.parse_when(data["when"], self.events.content)  # type: ignore[misc]
-            event = {
-                "office_id": data.get("office"),
-                "starts_at": start,
-                "ends_at": end,
-                "place": data["place"],
-                "address": data["address"],
-                "registration": data.get("registration"),
-                "capacity": data.get("capacity"),
-            }
-            texts = {lang: (t[0], t[1]) for lang, t in data["texts"].items()}
-            event_id = await self.events.store.save_event(event, texts, self.events.clock.now(), data.get("event_id"))
+            event = NewEvent(
+                starts_at=start,
+                ends_at=end,
+                place=data["place"],
+                address=data["address"],
+                texts={lang: (t[0], t[1]) for lang, t in data["texts"].items()},
+                office_id=data.get("office"),
+                registration=data.get("registration"),
+                capacity=data.get("capacity"),
+            )
+            event_id = await self.events.store.save_event(event, self.events.clock.now(), data.get("event_id"))
             await self.events.store.drop_draft(chat, user)
             now = self.events.clock.now()
             await audit.record(self.events.store, now, actor, "event_published", f"#{event_id}", data.get("office"))

@@ -18,11 +18,12 @@ from bot.i18n import Translator
 from bot.matcher import Matcher
 from bot.models import Actor
 from bot.normalize import is_id
-from storage import Store
+from bot.ports import Store
+from bot.records import LearnedExample, Question
 
 
-def as_examples(rows: list[dict]) -> list[tuple[str, str, str | None]]:
-    return [(row["faq_id"], row["text"], row["language"]) for row in rows]
+def as_examples(rows: list[LearnedExample]) -> list[tuple[str, str, str | None]]:
+    return [(row.faq_id, row.text, row.language) for row in rows]
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Learning:
         if faq_id not in self.content.faq_ids:
             return self._usage(self.tr.gettext("Please write: /learn <faq id> [question]"))
         if text.strip():
-            question = {"text": text.strip(), "language": detect(text).lang or person_language}
+            question: Question | None = Question(text.strip(), detect(text).lang or person_language)
         else:
             question = await self.store.last_unresolved_question(person_id)
             if question is None:
@@ -70,23 +71,23 @@ class Learning:
             return self.tr.gettext("There is no group {number}.").format(number=words[0].lstrip("#"))
         return await self.learn(words[1], questions, actor)
 
-    async def learn(self, faq_id: str, questions: list[dict], actor: Actor | None = None) -> str:
+    async def learn(self, faq_id: str, questions: list[Question], actor: Actor | None = None) -> str:
         await self.store.learn(faq_id, questions, self.clock.now())
         await audit.record(self.store, self.clock.now(), actor, "faq_learned", f"{faq_id} ({len(questions)})")
         learned = as_examples(await self.store.learned_examples())
         self.engine.matcher = await asyncio.to_thread(self.base.with_examples, learned)
-        answered = sum(self.engine.matcher.match(q["text"], q["language"]).faq_id == faq_id for q in questions)
+        answered = sum(self.engine.matcher.match(q.text, q.language).faq_id == faq_id for q in questions)
         return self.tr.gettext(
             "Learned: {count} question(s) are now examples for '{id}'. The bot now answers {answered} of them with it."
         ).format(count=len(questions), id=faq_id, answered=answered)
 
 
-def export(rows: list[dict]) -> dict[str, str]:
+def export(rows: list[LearnedExample]) -> dict[str, str]:
     """Per language, YAML in the content files' shape (faq: <id>: examples: [...]), ready to merge by hand."""
     per_language: dict[str, dict[str, dict[str, list[str]]]] = {}
     for row in rows:
-        faq = per_language.setdefault(row["language"], {})
-        faq.setdefault(row["faq_id"], {"examples": []})["examples"].append(row["text"])
+        faq = per_language.setdefault(row.language, {})
+        faq.setdefault(row.faq_id, {"examples": []})["examples"].append(row.text)
     return {
         lang: yaml.safe_dump({"faq": faq}, allow_unicode=True, sort_keys=True, width=120)
         for lang, faq in sorted(per_language.items())

@@ -14,9 +14,10 @@ from bot.digest import Digest
 from bot.events import Events
 from bot.i18n import Translator
 from bot.models import Button, Outgoing, Reply
+from bot.ports import Store
 from bot.privacy import PrivacyDesk
+from bot.records import AppointmentStatus, OutboxItem, OutboxKind
 from bot.staff import StaffDesk
-from storage import Store
 
 
 @dataclass
@@ -39,38 +40,37 @@ class Notices:
             due = datetime(day.year, day.month, day.day, *self.agenda_time, tzinfo=self.content.timezone)
             if day == today and now - due > timedelta(hours=6):
                 continue  # started late in the day: today's agenda is on demand (/agenda) only
-            await self.store.enqueue(f"agenda:{day.isoformat()}", "agenda", None, day.isoformat(), due, now)
+            await self.store.enqueue(f"agenda:{day.isoformat()}", OutboxKind.AGENDA, None, day.isoformat(), due, now)
         if self.digest is not None:
             await self.digest.schedule()
 
-    async def render(self, row: dict) -> list[Outgoing]:
-        kind = row["kind"]
-        if kind == "agenda":
-            day = date.fromisoformat(row["ref"])
-            return [Outgoing(await self.staff.agenda(day))]
-        if kind == "digest" and self.digest is not None:
-            digest = await self.digest.render(date.fromisoformat(row["ref"]))
+    async def render(self, row: OutboxItem) -> list[Outgoing]:
+        kind, ref = row.kind, row.ref or ""
+        if kind == OutboxKind.AGENDA:
+            return [Outgoing(await self.staff.agenda(date.fromisoformat(ref)))]
+        if kind == OutboxKind.DIGEST and self.digest is not None:
+            digest = await self.digest.render(date.fromisoformat(ref))
             return [Outgoing(digest)] if digest else []
-        if kind in ("staff_booked", "staff_cancelled", "home_visit_request"):
-            return await self._staff_notice(kind, int(row["ref"]))
-        if kind == "staff_urgent":
-            return await self._urgent(int(row["ref"]))
-        if kind == "erased" and self.privacy is not None:
-            return self._erased(json.loads(row["ref"]))
-        person = await self.store.person_by_id(row["person_id"]) if row["person_id"] else None
+        if kind in (OutboxKind.STAFF_BOOKED, OutboxKind.STAFF_CANCELLED, OutboxKind.HOME_VISIT_REQUEST):
+            return await self._staff_notice(kind, int(ref))
+        if kind == OutboxKind.STAFF_URGENT:
+            return await self._urgent(int(ref))
+        if kind == OutboxKind.ERASED and self.privacy is not None:
+            return self._erased(json.loads(ref))
+        person = await self.store.person_by_id(row.person_id) if row.person_id else None
         if person is None:
             return []
         tr = self.translators[person.language]
         reply: Reply | None = None
-        if kind == "reminder":
-            reply = await self._reminder(int(row["ref"]), tr)
-        elif kind == "slot_free":
-            reply = self._slot_free(row["ref"], tr)
-        elif kind == "home_visit_confirmed":
-            reply = await self._visit_confirmed(int(row["ref"]), tr)
-        elif kind in ("event_reminder", "event_cancelled"):
-            event = await self.store.event(int(row["ref"]))
-            reply = self.events.render_reminder(event, tr, cancelled=kind == "event_cancelled")
+        if kind == OutboxKind.REMINDER:
+            reply = await self._reminder(int(ref), tr)
+        elif kind == OutboxKind.SLOT_FREE:
+            reply = self._slot_free(ref, tr)
+        elif kind == OutboxKind.HOME_VISIT_CONFIRMED:
+            reply = await self._visit_confirmed(int(ref), tr)
+        elif kind in (OutboxKind.EVENT_REMINDER, OutboxKind.EVENT_CANCELLED):
+            event = await self.store.event(int(ref))
+            reply = self.events.render_reminder(event, tr, cancelled=kind == OutboxKind.EVENT_CANCELLED)
         if reply is None:
             return []
         return [
@@ -83,12 +83,12 @@ class Notices:
 
     async def _reminder(self, appointment_id: int, tr: Translator) -> Reply | None:
         item = await self.store.appointment(appointment_id)
-        if item is None or item["status"] != "booked" or item["slot"] is None:
+        if item is None or item.status != AppointmentStatus.BOOKED or item.slot is None:
             return None  # cancelled (or deleted): no reminder
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        start = item.slot.astimezone(self.content.timezone)
         if start <= self.clock.now():
             return None
-        office = self.content.offices.get(item["office_id"])
+        office = self.content.offices.get(item.office_id)
         if office is None:
             return None
         lines = [
@@ -123,9 +123,9 @@ class Notices:
 
     async def _visit_confirmed(self, visit_id: int, tr: Translator) -> Reply | None:
         item = await self.store.appointment(visit_id)
-        if item is None or item["status"] != "booked" or item["slot"] is None:
+        if item is None or item.status != AppointmentStatus.BOOKED or item.slot is None:
             return None
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        start = item.slot.astimezone(self.content.timezone)
         text = "🏡 " + tr.gettext("Your home visit: {day}, {time}. Someone from the team will come to you.").format(
             day=tr.day(start.date()), time=tr.time(start)
         )
@@ -142,31 +142,31 @@ class Notices:
         if ticket is None:
             return []
         tr = self.staff.tr
-        office = self.content.offices.get(ticket["office_id"] or "")
+        office = self.content.offices.get(ticket.office_id or "")
         text = "🆘 " + tr.gettext(
             "Urgent: a possible emergency in ticket #{number} ({language}, {office}). The person got 112/110. Please look now."
-        ).format(number=ticket_id, language=ticket["language"], office=office.name if office else "–")
-        return [Outgoing(Reply(text, tr.lang), office_id=ticket["office_id"])]
+        ).format(number=ticket_id, language=ticket.language, office=office.name if office else "–")
+        return [Outgoing(Reply(text, tr.lang), office_id=ticket.office_id)]
 
-    async def _staff_notice(self, kind: str, appointment_id: int) -> list[Outgoing]:
+    async def _staff_notice(self, kind: OutboxKind, appointment_id: int) -> list[Outgoing]:
         item = await self.store.appointment(appointment_id)
         if item is None:
             return []
         tr = self.staff.tr
-        office = self.content.offices.get(item["office_id"])
-        name = item["first_name"] or tr.gettext("(no name)")
-        language = self.staff._language_name(item["language"])
-        where = office.name if office else item["office_id"]
-        if kind == "home_visit_request":
+        office = self.content.offices.get(item.office_id)
+        name = item.first_name or tr.gettext("(no name)")
+        language = self.staff._language_name(item.language)
+        where = office.name if office else item.office_id
+        if kind == OutboxKind.HOME_VISIT_REQUEST or item.slot is None:
             text = "🏡 " + tr.gettext(
                 "Home visit requested #{number}: {name} ({language}), {office}. Set a time: /visit {number} <date> <time>"
             ).format(number=appointment_id, name=name, language=language, office=where)
             return [Outgoing(Reply(text, tr.lang))]
-        start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
-        details = f"{tr.time(start)} · {name} · {language} · {topic_label(tr, item['topic'] or '-')}"
-        if item["interpreter"]:
-            details += " · 🗣 " + interpreter_label(tr, item["interpreter"])
-        if kind == "staff_booked":
+        start = item.slot.astimezone(self.content.timezone)
+        details = f"{tr.time(start)} · {name} · {language} · {topic_label(tr, item.topic or '-')}"
+        if item.interpreter:
+            details += " · 🗣 " + interpreter_label(tr, item.interpreter)
+        if kind == OutboxKind.STAFF_BOOKED:
             text = "🆕 " + tr.gettext("New appointment today at {office}: {details}")
         else:
             text = "🚫 " + tr.gettext("Cancelled for today at {office}: {details}")

@@ -17,7 +17,8 @@ from bot.i18n import Translator
 from bot.languages import LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES
 from bot.models import Attachment, Button, Person, Reply
 from bot.normalize import is_id
-from storage import Store
+from bot.ports import Store
+from bot.records import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -160,18 +161,19 @@ class PrivacyDesk:
         told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
         if told is None:
             return False
-        if told["topic"] or told["cancelled"] or told["open_tickets"]:
+        if told.topic or told.cancelled or told.open_tickets:
             ref = {
                 "reason": reason,
-                "topic": told["topic"],
+                "topic": told.topic,
                 "office": person.office_id,
-                "tickets": [t["id"] for t in told["open_tickets"]],
+                "tickets": list(told.open_tickets),
                 "cancelled": [
-                    {"office": a["office_id"], "slot": a["slot"], "kind": a["kind"]} for a in told["cancelled"]
+                    {"office": a.office_id, "slot": a.slot.isoformat() if a.slot else None, "kind": str(a.kind)}
+                    for a in told.cancelled
                 ],
             }
             key = f"erased:{now.isoformat()}:{person.id}"
-            await self.store.enqueue(key, "erased", None, json.dumps(ref), now, now)
+            await self.store.enqueue(key, OutboxKind.ERASED, None, json.dumps(ref), now, now)
         return True
 
     def erased_reply(self, lang: str) -> Reply:

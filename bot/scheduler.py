@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.models import Outgoing
 from bot.notices import Notices
-from storage import Store
+from bot.ports import Store
+from bot.records import OutboxItem, SendState
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -38,20 +39,20 @@ class Scheduler:
             await self._one(row, send)
         return len(rows)
 
-    async def _one(self, row: dict, send: Send) -> None:
+    async def _one(self, row: OutboxItem, send: Send) -> None:
         try:
             messages = await self.notices.render(row)
             for message in messages:
                 await send(message)
         except Undeliverable as exc:
-            log.info("outbox %s (%s) not deliverable here: %s", row["id"], row["kind"], exc)
-            await self.store.finish_outbox(row["id"], "skipped", self.clock.now())
+            log.info("outbox %s (%s) not deliverable here: %s", row.id, row.kind, exc)
+            await self.store.finish_outbox(row.id, SendState.SKIPPED, self.clock.now())
             return
         except Exception as exc:
-            log.warning("outbox %s (%s) failed: %s", row["id"], row["kind"], type(exc).__name__)
-            if row["attempts"] >= MAX_ATTEMPTS:
-                await self.store.finish_outbox(row["id"], "failed", self.clock.now())
+            log.warning("outbox %s (%s) failed: %s", row.id, row.kind, type(exc).__name__)
+            if row.attempts >= MAX_ATTEMPTS:
+                await self.store.finish_outbox(row.id, SendState.FAILED, self.clock.now())
             else:
-                await self.store.release_outbox(row["id"])
+                await self.store.release_outbox(row.id)
             return
-        await self.store.finish_outbox(row["id"], "sent" if messages else "skipped", self.clock.now())
+        await self.store.finish_outbox(row.id, SendState.SENT if messages else SendState.SKIPPED, self.clock.now())

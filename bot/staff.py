@@ -14,9 +14,10 @@ from bot.content import Content
 from bot.i18n import Translator
 from bot.models import Actor, Button, Reply
 from bot.normalize import is_id, normalize_digits
-from storage import Store
+from bot.ports import Store
+from bot.records import AppointmentKind, AppointmentStatus, OutboxKind
 
-STATUS_MARK = {"booked": "⏳", "attended": "✅", "missed": "❌"}
+STATUS_MARK = {AppointmentStatus.BOOKED: "⏳", AppointmentStatus.ATTENDED: "✅", AppointmentStatus.MISSED: "❌"}
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -67,28 +68,30 @@ class StaffDesk:
         rows: list[tuple[Button, ...]] = []
         offices = [self.content.offices[office_id]] if office_id else list(self.content.offices.values())
         for office in offices:
-            mine = [i for i in items if i["office_id"] == office.id]
+            mine = [i for i in items if i.office_id == office.id]
             lines.append("")
             lines.append(f"🏢 {office.name}")
             if not mine:
                 lines.append(tr.gettext("No appointments."))
             for item in mine:
-                when = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+                if item.slot is None:
+                    continue
+                when = item.slot.astimezone(self.content.timezone)
                 parts = [
-                    f"{STATUS_MARK.get(item['status'], '')} {tr.time(when)}",
-                    item["first_name"] or tr.gettext("(no name)"),
-                    self._language_name(item["language"]),
-                    topic_label(tr, item["topic"] or "-"),
+                    f"{STATUS_MARK.get(item.status, '')} {tr.time(when)}",
+                    item.first_name or tr.gettext("(no name)"),
+                    self._language_name(item.language),
+                    topic_label(tr, item.topic or "-"),
                 ]
-                if item["interpreter"]:
-                    parts.append("🗣 " + interpreter_label(tr, item["interpreter"]))
-                if item["kind"] == "home_visit":
+                if item.interpreter:
+                    parts.append("🗣 " + interpreter_label(tr, item.interpreter))
+                if item.kind == AppointmentKind.HOME_VISIT:
                     parts.append("🏡 " + tr.gettext("Home visit"))
-                lines.append(" · ".join(parts) + f"  #{item['id']}")
+                lines.append(" · ".join(parts) + f"  #{item.id}")
                 rows.append(
                     (
-                        Button(f"✅ {tr.time(when)} #{item['id']}", f"sa:{item['id']}:a:{day.isoformat()}"),
-                        Button(f"❌ {tr.time(when)} #{item['id']}", f"sa:{item['id']}:m:{day.isoformat()}"),
+                        Button(f"✅ {tr.time(when)} #{item.id}", f"sa:{item.id}:a:{day.isoformat()}"),
+                        Button(f"❌ {tr.time(when)} #{item.id}", f"sa:{item.id}:m:{day.isoformat()}"),
                     )
                 )
         if rows:
@@ -154,7 +157,11 @@ class StaffDesk:
         item = await self.store.appointment(visit_id)
         if day is None or at is None:
             return Reply(usage, tr.lang)
-        if item is None or item["kind"] != "home_visit" or item["status"] not in ("requested", "booked"):
+        if (
+            item is None
+            or item.kind != AppointmentKind.HOME_VISIT
+            or item.status not in (AppointmentStatus.REQUESTED, AppointmentStatus.BOOKED)
+        ):
             return Reply(tr.gettext("There is no open home visit request #{number}.").format(number=visit_id), tr.lang)
         hour, minute = (int(x) for x in at.split(":"))
         start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.content.timezone)
@@ -162,11 +169,11 @@ class StaffDesk:
         if start <= now:
             return Reply(tr.gettext("That time is in the past."), tr.lang)
         await self.store.confirm_home_visit(visit_id, start, 60, now)
-        await audit.record(self.store, now, actor, "home_visit_set", f"#{visit_id}", item["office_id"])
+        await audit.record(self.store, now, actor, "home_visit_set", f"#{visit_id}", item.office_id)
         await self.store.enqueue(
             f"home_visit_confirmed:{visit_id}:{start.isoformat()}",
-            "home_visit_confirmed",
-            item["person_id"],
+            OutboxKind.HOME_VISIT_CONFIRMED,
+            item.person_id,
             str(visit_id),
             now,
             now,
@@ -181,7 +188,7 @@ class StaffDesk:
         day = parse_day(parts[3], self._today())
         if day is None:
             return []
-        status = "attended" if parts[2] == "a" else "missed"
+        status = AppointmentStatus.ATTENDED if parts[2] == "a" else AppointmentStatus.MISSED
         if await self.store.set_appointment_status(int(parts[1]), status, self.clock.now()):
             await audit.record(self.store, self.clock.now(), actor, "attendance", f"#{parts[1]} {status}")
         agenda = await self.agenda(day)

@@ -4,9 +4,7 @@ Every message between a person and staff goes through the relay table (stored, t
 Here live the decisions; the channel does the copying.
 """
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from babel import Locale
 
@@ -18,7 +16,8 @@ from bot.i18n import Translator
 from bot.languages import LANGUAGES
 from bot.models import Actor, Button, Person, Reply
 from bot.normalize import is_id
-from storage import Store
+from bot.ports import Store
+from bot.records import Direction, Rating, RelayKind, Ticket
 
 TOPIC_TITLE_LIMIT = 128
 NOTE_PREFIXES = ("#note", "!note")
@@ -37,16 +36,6 @@ class _Answer:
 
 def is_note(text: str | None) -> bool:
     return bool(text) and text.lstrip().lower().startswith(NOTE_PREFIXES)
-
-
-def buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
-    return json.dumps([[[b.label, b.action] for b in row] for row in rows], ensure_ascii=False)
-
-
-def buttons_from_json(value: str | None) -> tuple[tuple[Button, ...], ...]:
-    if not value:
-        return ()
-    return tuple(tuple(Button(label, action) for label, action in row) for row in json.loads(value))
 
 
 @dataclass
@@ -73,31 +62,32 @@ class TicketDesk:
             return tr.gettext("today")
         return f"{answers.relative_day(tr, first.date(), today)} {tr.time(first)}"
 
-    async def open(self, person: Person, question: str | None) -> tuple[dict, bool]:
+    async def open(self, person: Person, question: str | None) -> tuple[Ticket, bool]:
         """The person's open ticket, or a new one with its card queued for the staff topic."""
         now = self.clock.now()
         subject = " ".join(question.split()[:6]) if question else None
         ticket, new = await self.store.open_ticket(person.id, person.office_id, person.language, now, subject)
         if new:
-            await self.store.add_relay(ticket["id"], "in", "text", now, text=await self.card(ticket, person, question))
+            card = await self.card(ticket, person, question)
+            await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=card)
         return ticket, new
 
-    def topic_title(self, ticket: dict, person: Person) -> str:
+    def topic_title(self, ticket: Ticket, person: Person) -> str:
         """Ticket number, language, office and the question's first words, safe for a topic name."""
         office = self.content.offices.get(person.office_id or "")
-        parts = [f"#{ticket['id']}", person.language, office.name.removeprefix("lokal willkommen ") if office else "?"]
-        if ticket.get("subject"):
-            parts.append(ticket["subject"])
+        parts = [f"#{ticket.id}", person.language, office.name.removeprefix("lokal willkommen ") if office else "?"]
+        if ticket.subject:
+            parts.append(ticket.subject)
         return sanitize_title(" · ".join(parts))
 
-    async def card(self, ticket: dict, person: Person, question: str | None) -> str:
+    async def card(self, ticket: Ticket, person: Person, question: str | None) -> str:
         tr = self.staff_tr
         office = self.content.offices.get(person.office_id or "")
         language = Locale.parse(tr.lang).languages.get(person.language, person.language)
         answered = await self.store.recent_answers(person.id)
         upcoming = await self.store.future_appointments(person.id, self.clock.now())
         lines = [
-            "🎫 " + tr.gettext("Ticket #{number}").format(number=ticket["id"]),
+            "🎫 " + tr.gettext("Ticket #{number}").format(number=ticket.id),
             "🗣 " + tr.gettext("Language: {language}").format(language=f"{language} ({person.language})"),
             "🏢 " + tr.gettext("Office: {office}").format(office=office.name if office else tr.gettext("not chosen")),
             "❓ " + tr.gettext("Question: {question}").format(question=question or tr.gettext("(none yet)")),
@@ -105,9 +95,9 @@ class TicketDesk:
             + tr.gettext("The bot already answered: {topics}").format(topics=", ".join(dict.fromkeys(answered)) or "–"),
         ]
         for item in upcoming:
-            if item["slot"]:
-                start = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
-                lines.append("📅 " + f"{tr.day(start.date())} {tr.time(start)} · {item['office_id']}")
+            if item.slot:
+                start = item.slot.astimezone(self.content.timezone)
+                lines.append("📅 " + f"{tr.day(start.date())} {tr.time(start)} · {item.office_id}")
         lines.append(tr.gettext("Write here to answer. Messages starting with #note stay in the group."))
         return "\n".join(lines)
 
@@ -130,15 +120,15 @@ class TicketDesk:
         """Queue a message the bot writes to the person (rating question, FAQ answer from staff ...)."""
         await self.store.add_relay(
             ticket_id,
-            "out",
-            "text",
+            Direction.OUT,
+            RelayKind.TEXT,
             self.clock.now(),
             text=bidi.for_language(reply.text, reply.lang),
-            buttons=buttons_json(reply.buttons),
+            buttons=reply.buttons,
         )
 
     async def staff_command(
-        self, ticket: dict | None, person: Person, name: str, args: str, actor: Actor | None = None
+        self, ticket: Ticket | None, person: Person, name: str, args: str, actor: Actor | None = None
     ) -> str:
         """Run a staff command in a person's topic; returns what staff read in the topic."""
         answer = await self._staff_command(ticket, person, name, args)
@@ -146,11 +136,11 @@ class TicketDesk:
         done |= {"faq": "faq_sent", "book": "booking_offered"}
         last = ticket or await self.store.last_ticket_of(person.id)
         if name in done and answer.succeeded:
-            target = f"#{last['id']}" if last else None
+            target = f"#{last.id}" if last else None
             await audit.record(self.store, self.clock.now(), actor, done[name], target, person.office_id)
         return answer.text
 
-    async def _staff_command(self, ticket: dict | None, person: Person, name: str, args: str) -> "_Answer":
+    async def _staff_command(self, ticket: Ticket | None, person: Person, name: str, args: str) -> "_Answer":
         tr = self.staff_tr
         ptr = self.translators[person.language]
         now = self.clock.now()
@@ -176,18 +166,18 @@ class TicketDesk:
             if ticket is None:
                 return _Answer(tr.gettext("There is no ticket for this person yet."), False)
         if name == "close":
-            if not await self.store.close_ticket(ticket["id"], now):
+            if not await self.store.close_ticket(ticket.id, now):
                 return _Answer(tr.gettext("This ticket is already closed."), False)
             text = ptr.gettext("The team has closed your question. Did we help you?")
             rows = (
-                (Button("👍", f"rate:{ticket['id']}:up"), Button("👎", f"rate:{ticket['id']}:down")),
+                (Button("👍", f"rate:{ticket.id}:up"), Button("👎", f"rate:{ticket.id}:down")),
                 *menu_row(ptr),
             )
-            await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
+            await self.tell_person(ticket.id, person, Reply(text, person.language, rows))
             return _Answer(
                 tr.gettext(
                     "Ticket #{number} closed. The person is asked for a rating. Their next message opens it again."
-                ).format(number=ticket["id"]),
+                ).format(number=ticket.id),
                 True,
             )
         if name == "faq":
@@ -197,13 +187,13 @@ class TicketDesk:
                     tr.gettext("Unknown FAQ id. Known ids: {ids}").format(ids=", ".join(self.content.faq_ids)), False
                 )
             text = answers.faq_answer(self.content, faq_id, ptr, person.office_id, now)
-            await self.tell_person(ticket["id"], person, Reply(text, person.language, menu_row(ptr)))
-            await self.store.first_answer(ticket["id"], now)
+            await self.tell_person(ticket.id, person, Reply(text, person.language, menu_row(ptr)))
+            await self.store.first_answer(ticket.id, now)
             return _Answer(tr.gettext("Sent the answer '{id}' in the person's language.").format(id=faq_id), True)
         if name == "book":
             text = ptr.gettext("The team suggests an appointment. You can book one here:")
             rows = ((Button("📅 " + ptr.gettext("Book an appointment"), "bk:o:n:-.new"),), *menu_row(ptr))
-            await self.tell_person(ticket["id"], person, Reply(text, person.language, rows))
+            await self.tell_person(ticket.id, person, Reply(text, person.language, rows))
             return _Answer(tr.gettext("The person got a button to book an appointment."), True)
         return _Answer("", False)
 
@@ -212,6 +202,6 @@ class TicketDesk:
         if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in ("up", "down"):
             return None
         tr = self.translators[person.language]
-        if not await self.store.rate_ticket(int(parts[1]), person.id, parts[2]):
+        if not await self.store.rate_ticket(int(parts[1]), person.id, Rating(parts[2])):
             return None
         return Reply(tr.gettext("Thank you for your answer!"), person.language, menu_row(tr))

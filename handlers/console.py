@@ -13,6 +13,7 @@ from bot import bidi
 from bot.engine import Engine
 from bot.models import Button, Incoming, Reply
 from bot.normalize import is_id
+from bot.records import Direction, RelayKind
 
 CHANNEL = "console"
 
@@ -100,6 +101,8 @@ async def run_console(
         routed = await engine.route(event)
         if routed.ticket_id is not None:
             # Written to a person: stored for the team (the staff group reads it when Telegram runs).
-            await engine.store.add_relay(routed.ticket_id, "in", "text", engine.clock.now(), text=event.text.strip())
+            await engine.store.add_relay(
+                routed.ticket_id, Direction.IN, RelayKind.TEXT, engine.clock.now(), text=event.text.strip()
+            )
             stdout.write("📨 ✓\n")
         show(routed.replies)

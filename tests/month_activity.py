@@ -129,19 +129,20 @@ class Month:
         await self.engine.tickets.staff_command(ticket, person, "close", "")
         self.expected.tickets_closed[self._month()] += 1
         if rating:
-            await self.handle(press(user, f"rate:{ticket['id']}:{rating}"))
+            await self.handle(press(user, f"rate:{ticket.id}:{rating}"))
         self.expected.ratings[rating or "none"] += 1
         await self.handle(press(user, "bot"))
 
     async def appointment(self, user: str, came: bool) -> None:
         await book(self, user, day_index=1)
         person = await self.engine.store.get_person(CH, user)
-        [item] = [a for a in await self.engine.store.future_appointments(person.id, self.clock.now()) if a["slot"]]
-        slot = datetime.fromisoformat(item["slot"]).astimezone(self.content.timezone)
+        [item] = [a for a in await self.engine.store.future_appointments(person.id, self.clock.now()) if a.slot]
+        assert item.slot is not None
+        slot = item.slot.astimezone(self.content.timezone)
         month = slot.strftime("%Y-%m")
         self.expected.booked[month] += 1
         # Marked at once: the clock only moves forward (the flood throttle counts on it), the figures do not care.
-        await self.staff.press(f"sa:{item['id']}:{'a' if came else 'm'}:{slot.date().isoformat()}")
+        await self.staff.press(f"sa:{item.id}:{'a' if came else 'm'}:{slot.date().isoformat()}")
         (self.expected.attended if came else self.expected.missed)[month] += 1
 
     async def home_visit(self, user: str) -> None:
@@ -150,8 +151,8 @@ class Month:
         person = await self.engine.store.get_person(CH, user)
         [item] = await self.engine.store.future_appointments(person.id, self.clock.now())
         day = (self.clock.now() + timedelta(days=2)).date()
-        await self.staff.command("visit", f"{item['id']} {day.isoformat()} 14:00")
-        await self.staff.press(f"sa:{item['id']}:a:{day.isoformat()}")
+        await self.staff.command("visit", f"{item.id} {day.isoformat()} 14:00")
+        await self.staff.press(f"sa:{item.id}:a:{day.isoformat()}")
         self.expected.home_visits[day.strftime("%Y-%m")] += 1
         self.expected.booked[day.strftime("%Y-%m")] += 1
 

@@ -90,7 +90,7 @@ async def test_confirmation_queues_reminders_and_tells_staff_about_today(engine,
     await start(engine, "u3")
     await book(engine, "u3")  # today 14:00
     rows = await store.outbox_rows()
-    kinds = sorted(r["kind"] for r in rows)
+    kinds = sorted(r.kind for r in rows)
     assert kinds == ["reminder", "staff_booked"]  # the 24 h reminder is already past; the 3 h one is due 11:00
 
 
@@ -125,7 +125,7 @@ async def test_cancel_asks_first_then_frees_the_slot(engine, store, clock):
     assert "cancelled" in done.text
     person = await store.get_person(CH, "u6")
     assert await store.future_appointments(person.id, clock.now()) == []
-    kinds = [r["kind"] for r in await store.outbox_rows()]
+    kinds = [r.kind for r in await store.outbox_rows()]
     assert "staff_booked" in kinds and "staff_cancelled" in kinds  # it was for today: staff are told
 
 
@@ -142,7 +142,7 @@ async def test_move_to_another_slot_keeps_topic_and_interpreter(engine, store, c
     assert "moved" in moved.text
     person = await store.get_person(CH, "u7")
     [item] = await store.future_appointments(person.id, clock.now())
-    assert item["topic"] == "health" and item["interpreter"] == "ti"
+    assert item.topic == "health" and item.interpreter == "ti"
     assert booking.parse_day_key(first(times, "bk:s:").split(":")[4][:8]) != clock.now().date()
 
 
@@ -170,10 +170,10 @@ async def test_a_full_day_offers_the_next_free_day_and_a_waiting_list(engine, st
     # filler0 cancels: only the first in line (w0) is told, once.
     filler = await store.get_person(CH, "filler0")
     [item] = await store.future_appointments(filler.id, clock.now())
-    await engine.handle(press("filler0", f"ap:X:{item['id']}"))
-    free_notes = [r for r in await store.outbox_rows() if r["kind"] == "slot_free"]
+    await engine.handle(press("filler0", f"ap:X:{item.id}"))
+    free_notes = [r for r in await store.outbox_rows() if r.kind == "slot_free"]
     w0 = await store.get_person(CH, "w0")
-    assert [r["person_id"] for r in free_notes] == [w0.id]
+    assert [r.person_id for r in free_notes] == [w0.id]
 
 
 async def _days(engine, user):
@@ -190,10 +190,10 @@ async def test_forged_and_old_buttons_change_nothing(engine, store, clock):
     [item] = await store.future_appointments(victim.id, clock.now())
     await start(engine, "attacker", "en")
     for forged in (
-        f"ap:X:{item['id']}",
-        f"ap:x:{item['id']}",
-        f"bk:o:m{item['id']}:-",
-        f"bk:c:m{item['id']}:brackel:202611241430",
+        f"ap:X:{item.id}",
+        f"ap:x:{item.id}",
+        f"bk:o:m{item.id}:-",
+        f"bk:c:m{item.id}:brackel:202611241430",
         "bk:c:n:brackel:202611241015:letters:ar",
         "bk:c:n:brackel:202611240900:letters:ar",
         "bk:c:n:nowhere:202611241400:-:-",
@@ -207,7 +207,7 @@ async def test_forged_and_old_buttons_change_nothing(engine, store, clock):
     attacker = await store.get_person(CH, "attacker")
     assert await store.future_appointments(attacker.id, clock.now()) == []
     [still] = await store.future_appointments(victim.id, clock.now())
-    assert still["status"] == "booked" and still["slot"] == item["slot"]
+    assert still.status == "booked" and still.slot == item.slot
 
 
 async def test_a_past_slot_cannot_be_booked(engine, clock):

@@ -69,5 +69,5 @@ async def test_console_messages_to_a_person_are_stored_for_the_team(engine, stor
     await run_console(engine, stdin=stdin, stdout=stdout, lang="en")
     person = await store.get_person("console", "local")
     ticket = await store.open_ticket_of(person.id)
-    texts = [r["text"] for r in await store.relay_rows(ticket["id"])]
+    texts = [r.text for r in await store.relay_rows(ticket.id)]
     assert "my question for a person" in texts and "📨 ✓" in stdout.getvalue()

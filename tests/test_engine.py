@@ -62,7 +62,7 @@ async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(eng
     assert "nicht sicher" in reply.text
     assert "staff" in actions(reply) and "menu.new" in actions(reply)
     [row] = await store.list_unresolved()
-    assert row["text"] == "Wann wird mein Asylverfahren entschieden?" and row["language"] == "de"
+    assert row.text == "Wann wird mein Asylverfahren entschieden?" and row.language == "de"
 
 
 async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):
@@ -74,8 +74,8 @@ async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):
     person = await store.get_person(CH, "5")
     assert person.staff_mode
     ticket = await store.open_ticket_of(person.id)
-    [card] = await store.relay_rows(ticket["id"])
-    assert card["direction"] == "in" and "what is the weather tomorrow" in card["text"]
+    [card] = await store.relay_rows(ticket.id)
+    assert card.direction == "in" and "what is the weather tomorrow" in (card.text or "")
 
 
 async def test_chosen_language_sticks_even_when_writing_in_another(engine):

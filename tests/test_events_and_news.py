@@ -1,7 +1,6 @@
 """Events and announcements: staff publish in the staff group, people read them in their language."""
 
 import asyncio
-import json
 from pathlib import Path
 
 from booking_helpers import CH, actions, first, press, start
@@ -26,7 +25,7 @@ async def say_and_wait(fake, chat: dict, user, text: str) -> None:
 
 
 async def seeded(engine):
-    await engine.events.seed([s.model_dump() for s in engine.content.event_seeds])
+    await engine.events.seed(list(engine.content.event_seeds))
 
 
 async def test_events_in_every_language_own_district_first_german_noted(engine, store):
@@ -54,10 +53,10 @@ async def test_remind_me_and_calendar_file(engine, store):
     assert "remind you the day before" in reminded.text
     [ics] = await engine.handle(press("rm", first(details, "ev:i:")))
     assert ics.attachments and ics.attachments[0].data.startswith(b"BEGIN:VCALENDAR")
-    [row] = [r for r in await store.outbox_rows() if r["kind"] == "event_reminder"]
-    assert row["due_at"].startswith("2026-12-02T14:00")  # the day before, 15:00 Berlin
+    [row] = [r for r in await store.outbox_rows() if r.kind == "event_reminder"]
+    assert row.due_at == berlin(2026, 12, 2, 15, 0)  # the day before, 15:00 Berlin
     await engine.handle(press("rm", first(details, "ev:r:")))  # pressed twice: still one reminder
-    assert len([r for r in await store.outbox_rows() if r["kind"] == "event_reminder"]) == 1
+    assert len([r for r in await store.outbox_rows() if r.kind == "event_reminder"]) == 1
 
 
 async def test_news_consent_is_asked_at_first_contact_and_can_change(engine, store):
@@ -215,7 +214,7 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     counts = [len(fake.messages_to(u.chat_id)) for u in users]
     assert 30 <= halfway < 80
     assert counts == [1] * 80, counts
-    assert final["status"] == "done" and final["counts"] == {"sent": 80}
+    assert final.status == "done" and final.counts == {"sent": 80}
     # Never more than 30 messages to people in any one second.
     times = sorted(c.at for c in fake.calls_to("sendMessage") if int(c.params["chat_id"]) > 0)
     assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 30
@@ -252,7 +251,7 @@ async def test_staff_can_stop_a_running_announcement(fake, tmp_path: Path, clock
     got = sum(len(fake.messages_to(u.chat_id)) for u in users)
     await bot.session.close()
     await app.close()
-    assert final["status"] == "stopped" and 10 <= got < 60
+    assert final.status == "stopped" and 10 <= got < 60
     report = fake.messages_to(STAFF_ID)[-1]["text"]
     assert "⏹" in report and str(60 - got) in report  # how many did not get it
 
@@ -268,7 +267,7 @@ async def test_429_waits_and_blocked_people_become_inactive(fake, tmp_path: Path
     inactive = await app.store._rows("SELECT user_id FROM people WHERE inactive_at IS NOT NULL")
     await bot.session.close()
     await app.close()
-    assert final["counts"] == {"sent": 5, "blocked": 1}
+    assert final.counts == {"sent": 5, "blocked": 1}
     assert [r["user_id"] for r in inactive] == [str(users[2].id)]
     assert any(c.status == 429 for c in fake.calls_to("sendMessage", ok_only=False))
     assert all(len(fake.messages_to(u.chat_id)) == 1 for i, u in enumerate(users) if i != 2)
@@ -280,18 +279,18 @@ async def test_staff_edit_an_event_keeping_what_they_do_not_change(engine, store
     await seeded(engine)
     flow = EventFlow(engine.events, translators["en"])
     [cafe] = [
-        e for e in await store.upcoming_events(engine.clock.now(), berlin(2027, 1, 1)) if e["office_id"] == "brackel"
+        e for e in await store.upcoming_events(engine.clock.now(), berlin(2027, 1, 1)) if e.office_id == "brackel"
     ]
-    reply = await flow.start(-1, 7, cafe["id"])
+    reply = await flow.start(-1, 7, cafe.id)
     assert "keep" in reply.text
     for answer in [".", ".", "03.12.2026 16:00-18:00", ".", "."]:
         draft = await store.draft(-1, 7)
-        reply = await flow.answer(-1, 7, json.loads(draft["data"]), answer)
+        reply = await flow.answer(-1, 7, draft.data, answer)
     draft = await store.draft(-1, 7)
-    reply = await flow.press(-1, 7, json.loads(draft["data"]), "evf:office:brackel")
+    reply = await flow.press(-1, 7, draft.data, "evf:office:brackel")
     for answer in [".", ".", ".", ".", ".", "."]:
-        reply = await flow.answer(-1, 7, json.loads((await store.draft(-1, 7))["data"]), answer)
+        reply = await flow.answer(-1, 7, (await store.draft(-1, 7)).data, answer)
     assert "[ar]" in reply.text and "مقهى اللغة" in reply.text
-    await flow.press(-1, 7, json.loads((await store.draft(-1, 7))["data"]), "evf:publish")
-    edited = await store.event(cafe["id"])
-    assert edited["starts_at"].startswith("2026-12-03T15:00") and edited["texts"]["de"][0] == "Sprachcafé"
+    await flow.press(-1, 7, (await store.draft(-1, 7)).data, "evf:publish")
+    edited = await store.event(cafe.id)
+    assert edited.starts_at == berlin(2026, 12, 3, 16, 0) and edited.texts["de"][0] == "Sprachcafé"

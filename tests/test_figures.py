@@ -91,7 +91,7 @@ async def test_erasing_people_after_keeping_their_figures_leaves_the_report_unch
     before = await build_report(store, content, translators["de"], "2026-10")
     for user in ("p01", "p04", "p11"):
         person = await store.get_person("test", user)
-        await store.archive_person_figures(person.id)
+        await store.add_figure_counts(await store.person_figures(person.id))
         await store._write("DELETE FROM people WHERE id = ?", (person.id,))
     assert await store.get_person("test", "p01") is None
     assert not await store._rows("SELECT 1 FROM activity a LEFT JOIN people p ON p.id = a.person_id WHERE p.id IS NULL")

@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.digest import group_similar
 from bot.learning import Learning
 from bot.models import Incoming
+from bot.records import Question
 from bot.scheduler import Scheduler
 
 BIKE = "Kann ich mein Fahrrad reparieren lassen?"
@@ -49,9 +50,7 @@ async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, 
     assert await answered(store, "c1") == ["leisure"]
     assert await answered(store, "d1") == ["leisure"]
     assert await store.last_unresolved_question(person.id) is None  # attached: not offered again
-    assert [(e["faq_id"], e["text"], e["language"]) for e in await store.learned_examples()] == [
-        ("leisure", BIKE, "de")
-    ]
+    assert [(e.faq_id, e.text, e.language) for e in await store.learned_examples()] == [("leisure", BIKE, "de")]
 
 
 async def test_learn_refuses_unknown_ids_and_needs_a_question(engine, store, content, clock, translators):
@@ -125,7 +124,7 @@ def test_a_late_start_skips_the_weeks_digest_but_not_on_monday(tmp_path, monkeyp
         folder.mkdir()
         app = await make_app(folder, clock, monkeypatch)
         await app.notices.schedule_agendas()
-        keys = [r["key"] for r in await app.store.outbox_rows() if r["kind"] == "digest"]
+        keys = [r.key for r in await app.store.outbox_rows() if r.kind == "digest"]
         await app.close()
         return keys
 
@@ -137,8 +136,8 @@ async def test_content_export_and_faq_eval_with_and_without_learned(
     engine, store, content, clock, translators, tmp_path
 ):
     learning = Learning(store, content, clock, engine, translators["de"], engine.matcher)
-    await learning.learn("leisure", [{"text": BIKE, "language": "de"}])
-    await learning.learn("housing", [{"text": "متى أحصل على شقة؟", "language": "ar"}])
+    await learning.learn("leisure", [Question(BIKE, "de")])
+    await learning.learn("housing", [Question("متى أحصل على شقة؟", "ar")])
     sample = tmp_path / "sample.jsonl"
     sample.write_text(
         '{"text": "Wo kann man Fahrrad reparieren lassen?", "expect": "leisure", "lang": "de"}\n'

@@ -70,7 +70,7 @@ async def test_no_reminder_for_a_cancelled_appointment(tmp_path, monkeypatch):
     channel = Channel()
     await Scheduler(app.store, app.notices, clock, "boot").run_once(channel)
     assert [m for m in channel.sent if m.channel == CH] == []
-    assert {r["state"] for r in await app.store.outbox_rows() if r["kind"] == "reminder"} == {"skipped"}
+    assert {r.state for r in await app.store.outbox_rows() if r.kind == "reminder"} == {"skipped"}
     await app.close()
 
 
@@ -85,7 +85,7 @@ async def test_reminders_survive_a_restart_and_a_crash_mid_send(tmp_path, monkey
     app = await make_app(tmp_path, clock, monkeypatch)
     clock.set(berlin(2026, 11, 26, 6, 0))
     claimed = await app.store.claim_due(clock.now(), "crashed-run")  # a run claims them and dies
-    assert {r["kind"] for r in claimed} >= {"reminder"}
+    assert {r.kind for r in claimed} >= {"reminder"}
     channel = Channel()
     await Scheduler(app.store, app.notices, clock, "next-run").run_once(channel)
     reminders = [m for m in channel.sent if m.channel == CH]
@@ -104,17 +104,15 @@ async def test_a_failed_send_is_retried_later_and_undeliverable_is_skipped(tmp_p
     scheduler = Scheduler(app.store, app.notices, clock, "boot")
     flaky = Channel(fail=10)
     await scheduler.run_once(flaky)
-    assert flaky.sent == [] and {r["state"] for r in await app.store.outbox_rows() if r["kind"] == "reminder"} == {
-        "pending"
-    }
+    assert flaky.sent == [] and {r.state for r in await app.store.outbox_rows() if r.kind == "reminder"} == {"pending"}
     flaky.fail = 0
     await scheduler.run_once(flaky)
     assert len([m for m in flaky.sent if m.channel == CH]) == 2
     # A message no channel here can deliver (e.g. no staff group set) is skipped, not retried forever.
     await app.store.enqueue("staff_booked:x", "staff_booked", None, "1", clock.now(), clock.now())
     await scheduler.run_once(Channel(undeliverable=True))
-    [row] = [r for r in await app.store.outbox_rows() if r["key"] == "staff_booked:x"]
-    assert row["state"] == "skipped"
+    [row] = [r for r in await app.store.outbox_rows() if r.key == "staff_booked:x"]
+    assert row.state == "skipped"
     await app.close()
 
 
@@ -135,9 +133,9 @@ async def test_staff_agenda_attendance_and_notices(tmp_path, monkeypatch):
     [updated] = await app.staff.press(mark)
     assert updated.replace and "✅ 14:00" in updated.text
     item = await app.store.appointment(1)
-    assert item["status"] == "attended"
+    assert item.status == "attended"
     await app.staff.press("sa:1:m:2026-11-24")
-    assert (await app.store.appointment(1))["status"] == "missed"
+    assert (await app.store.appointment(1)).status == "missed"
     [other_day] = await app.staff.command("agenda", "25.11.2026 brackel")
     assert "14:00" not in other_day.text
     await app.close()

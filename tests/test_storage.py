@@ -86,5 +86,5 @@ async def test_people_are_unique_per_channel_and_text_is_stored_verbatim(store):
     tricky = '\'); DROP TABLE people; -- "quoted" مرحبا'
     await store.add_unresolved(a.id, tricky, "ar", None, "weak", NOW)
     [row] = await store.list_unresolved()
-    assert row["text"] == tricky
+    assert row.text == tricky
     assert await store.get_person("telegram", "7") is not None

@@ -91,7 +91,7 @@ async def test_staff_agenda_and_attendance_in_the_staff_group(fake, tmp_path: Pa
             )
         )
         item = await running.channel.app.store.appointment(1)
-    assert item["status"] == "attended"
+    assert item.status == "attended"
     assert ("2026-11-25", None) in await _blocks(tmp_path)
 
 

@@ -140,7 +140,7 @@ async def test_staff_answers_reach_the_person_notes_stay_replies_and_edits_follo
         ticket = await running.channel.app.store.open_ticket_of(person.id)
     texts = [m.get("text", "") for m in fake.messages_to(user.chat_id)]
     assert not any("Dolmetscherin" in t for t in texts)  # the internal note stayed in the group
-    assert ticket["opened_at"] and ticket["first_answer_at"]
+    assert ticket.opened_at and ticket.first_answer_at
     del user_reply
 
 
@@ -167,8 +167,8 @@ async def test_close_rating_and_reopen_on_the_next_message(fake, tmp_path: Path,
         person = await store.get_person("telegram", str(user.id))
         first = await store.ticket(1)
         second = await store.open_ticket_of(person.id)
-    assert first["state"] == "closed" and first["closed_at"] and first["rating"] == "up"
-    assert second["id"] == 2 and len(fake.topics) == 1  # one topic per person
+    assert first.state == "closed" and first.closed_at and first.rating == "up"
+    assert second.id == 2 and len(fake.topics) == 1  # one topic per person
 
 
 async def test_staff_commands_faq_book_lang_ban_unban(fake, tmp_path: Path, clock):
@@ -227,7 +227,7 @@ async def test_an_emergency_is_answered_at_once_and_marked_urgent(fake, tmp_path
         ticket = await running.channel.app.store.ticket(1)
     assert any("🆘" in m.get("text", "") for m in topic)
     assert topic[-1].get("text") == "my husband hits me, I am afraid"
-    assert ticket["urgent"] == 1
+    assert ticket.urgent
     del staff
 
 

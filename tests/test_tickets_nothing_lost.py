@@ -132,4 +132,4 @@ async def test_a_person_who_blocked_the_bot_is_marked_inactive_and_staff_are_tol
         await fake.wait_for(lambda: any("⛔" in m.get("text", "") for m in fake.messages_in_topic(chat, thread)))
         ticket = await running.channel.app.store.ticket(1)
         rows = await running.channel.app.store._rows("SELECT inactive_at FROM people WHERE user_id = ?", ("5201",))
-    assert ticket["note"] == "person blocked the bot" and rows[0]["inactive_at"]
+    assert ticket.note == "person blocked the bot" and rows[0]["inactive_at"]

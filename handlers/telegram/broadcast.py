@@ -19,10 +19,11 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from bot.announcements import Announcements
 from bot.clock import Clock
 from bot.models import Person
+from bot.ports import Store
+from bot.records import Announcement, AnnouncementStatus, SendState
 from handlers.telegram.delivery import deliver
 from handlers.telegram.loops import repeat
 from handlers.telegram.render import keyboard
-from storage import Store
 
 log = logging.getLogger(__name__)
 CATCH_UP_SECONDS = 0.5
@@ -76,13 +77,13 @@ class Broadcaster:
         reply = self.announcements.progress(announcement, self.rate, final)
         await self._pace()  # the progress message counts against the same limit
         try:
-            if announcement["progress_message"] is None:
+            if announcement.progress_message is None:
                 sent = await self.bot.send_message(self.staff_chat_id, reply.text, reply_markup=keyboard(reply))
                 await self.store.set_announcement_progress(announcement_id, self.staff_chat_id, sent.message_id)
             else:
                 await self.bot.edit_message_text(
-                    chat_id=announcement["progress_chat"],
-                    message_id=announcement["progress_message"],
+                    chat_id=announcement.progress_chat,
+                    message_id=announcement.progress_message,
                     text=reply.text,
                     reply_markup=keyboard(reply),
                 )
@@ -97,27 +98,27 @@ class Broadcaster:
         last_progress = loop.time()
         while not stop.is_set():
             announcement = await self.store.announcement(announcement_id)
-            if announcement is None or announcement["status"] != "sending":
+            if announcement is None or announcement.status != AnnouncementStatus.SENDING:
                 break
             batch = await self.store.claim_deliveries(announcement_id, self.boot_id, 10)
             if not batch:
-                await self.store.finish_announcement(announcement_id, "done", self.clock.now())
+                await self.store.finish_announcement(announcement_id, AnnouncementStatus.DONE, self.clock.now())
                 break
-            for row in batch:
+            for person_id in batch:
                 if stop.is_set():
-                    await self.store.release_delivery(announcement_id, row["person_id"])
+                    await self.store.release_delivery(announcement_id, person_id)
                     continue
-                await self._one(announcement, row["person_id"])
+                await self._one(announcement, person_id)
                 if loop.time() - last_progress >= self.progress_every:
                     await self._progress(announcement_id)
                     last_progress = loop.time()
         await self._progress(announcement_id, final=True)
 
-    async def _one(self, announcement: dict, person_id: int) -> None:
+    async def _one(self, announcement: Announcement, person_id: int) -> None:
         now = self.clock.now()
         person = await self.store.person_by_id(person_id)
         if person is None or person.channel != "telegram" or person.banned:
-            await self.store.finish_delivery(announcement["id"], person_id, "failed", now)
+            await self.store.finish_delivery(announcement.id, person_id, SendState.FAILED, now)
             return
         await self._pace()
         # Sending and marking belong together: a stop (task cancellation) waits for both, so a stop never
@@ -131,22 +132,22 @@ class Broadcaster:
         if self._in_flight is not None:
             await asyncio.wait({self._in_flight})
 
-    async def _send_and_mark(self, announcement: dict, person: Person) -> None:
+    async def _send_and_mark(self, announcement: Announcement, person: Person) -> None:
         try:
             try:
                 await deliver(
-                    self.bot, int(person.user_id), [self.announcements.message_for(announcement, person.language)]
+                    self.bot, int(person.user_id), [self.announcements.message_for(announcement.texts, person.language)]
                 )
             finally:
                 self._sent()
         except TelegramForbiddenError:
             await self.store.set_inactive(person.id, self.clock.now())
-            await self.store.finish_delivery(announcement["id"], person.id, "blocked", self.clock.now())
+            await self.store.finish_delivery(announcement.id, person.id, SendState.BLOCKED, self.clock.now())
             return
         except TelegramBadRequest:
-            await self.store.finish_delivery(announcement["id"], person.id, "failed", self.clock.now())
+            await self.store.finish_delivery(announcement.id, person.id, SendState.FAILED, self.clock.now())
             return
         except Exception:
-            await self.store.release_delivery(announcement["id"], person.id)
+            await self.store.release_delivery(announcement.id, person.id)
             raise
-        await self.store.finish_delivery(announcement["id"], person.id, "sent", self.clock.now())
+        await self.store.finish_delivery(announcement.id, person.id, SendState.SENT, self.clock.now())

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.clock import Clock
 from bot.models import Actor
-from storage import Store
+from bot.ports import Store
 
 log = logging.getLogger(__name__)
 

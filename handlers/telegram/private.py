@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.engine import Engine
 from bot.models import Incoming
+from bot.records import Direction
 from handlers.telegram.delivery import answer
 from handlers.telegram.relay import Relay
 
@@ -65,7 +66,7 @@ async def _relay_or_answer(message: Message, event: Incoming, engine: Engine, bo
             await answer(bot, message.chat.id, [await engine.file_too_big(event.channel, event.user_id)])
             return
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-        await relay.take(routed.ticket_id, "in", message, reply_to)
+        await relay.take(routed.ticket_id, Direction.IN, message, reply_to)
     await answer(bot, message.chat.id, routed.replies)
 
 

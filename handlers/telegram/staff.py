@@ -4,8 +4,7 @@ topic per person: what staff write there goes to the person, except internal not
 Only the group named by STAFF_CHAT_ID (or an office's own group) reaches these handlers.
 """
 
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -17,6 +16,7 @@ from bot.bootstrap import App
 from bot.engine import Engine
 from bot.models import Actor, Reply
 from bot.normalize import is_id
+from bot.records import Direction, DraftKind, RelayKind
 from bot.report import stats_reply
 from bot.staff import StaffDesk
 from bot.tickets import STAFF_TICKET_COMMANDS, is_note
@@ -74,19 +74,19 @@ async def topic_message(message: Message, engine: Engine, relay: Relay) -> None:
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     if reply_to == message.message_thread_id:
         reply_to = None  # in a topic every message "replies" to the topic's first message
-    await relay.take(ticket["id"], "out", message, reply_to)
+    await relay.take(ticket.id, Direction.OUT, message, reply_to)
 
 
 async def topic_edit(message: Message, engine: Engine, relay: Relay) -> None:
     if is_note(message.text or message.caption):
         return
     original = await engine.store.relay_by_source(message.chat.id, message.message_id)
-    if original is None or original["direction"] != "out":
+    if original is None or original.direction != Direction.OUT:
         return
     await engine.store.add_relay(
-        original["ticket_id"],
-        "out",
-        "edit",
+        original.ticket_id,
+        Direction.OUT,
+        RelayKind.EDIT,
         engine.clock.now(),
         source_chat=message.chat.id,
         source_message=message.message_id,
@@ -125,9 +125,9 @@ async def flow_command(
         upcoming = await engine.store.upcoming_events(now, now + timedelta(weeks=26))
         lines = [tr.gettext("Events (edit: /event <number>, cancel: /event_cancel <number>):")]
         for event in upcoming:
-            title = event["texts"]["de"][0]
-            start = datetime.fromisoformat(event["starts_at"]).astimezone(engine.content.timezone)
-            lines.append(f"#{event['id']} {tr.date_short(start.date())} {tr.time(start)} · {title}")
+            title = event.texts["de"][0]
+            start = event.starts_at.astimezone(engine.content.timezone)
+            lines.append(f"#{event.id} {tr.date_short(start.date())} {tr.time(start)} · {title}")
         reply = Reply("\n".join(lines), tr.lang)
     elif name == "event_cancel" and is_id(args):
         told = await engine.events.cancel(int(args), actor)
@@ -157,9 +157,9 @@ async def flow_text(message: Message, engine: Engine, app: App, bot: Bot) -> Non
     draft = await engine.store.draft(message.chat.id, message.from_user.id)
     if draft is None:
         return
-    data = json.loads(draft["data"])
+    data = draft.data
     text = message.text or ""
-    if draft["kind"] == "event":
+    if draft.kind == DraftKind.EVENT:
         reply = await app.event_flow.answer(message.chat.id, message.from_user.id, data, text)
     else:
         reply = await app.announcements.answer(message.chat.id, message.from_user.id, data, text)
@@ -181,10 +181,10 @@ async def flow_button(
     draft = await engine.store.draft(chat, callback.from_user.id)
     if draft is None:
         return
-    data = json.loads(draft["data"])
-    if data_text.startswith("evf:") and draft["kind"] == "event":
+    data = draft.data
+    if data_text.startswith("evf:") and draft.kind == DraftKind.EVENT:
         reply = await app.event_flow.press(chat, callback.from_user.id, data, data_text, actor)
-    elif data_text.startswith("anf:") and draft["kind"] == "announce":
+    elif data_text.startswith("anf:") and draft.kind == DraftKind.ANNOUNCE:
         reply, started = await app.announcements.press(chat, callback.from_user.id, data, data_text, actor)
         if started is not None:
             broadcaster.wake.set()
