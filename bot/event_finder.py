@@ -7,6 +7,7 @@ Dortmund) tell nothing and are left out. Among the events named, the one with th
 then one in a district the question names, then the earliest.
 """
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -94,7 +95,7 @@ def event_names(event: EventView, generic: frozenset[str]) -> list[_Name]:
 
 def _question_forms(words: list[str]) -> set[str]:
     """The question's words, and each two neighbours written together ("sprach cafe" -> "sprachcafe")."""
-    return set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
+    return set(words) | {a + b for a, b in itertools.pairwise(words)}
 
 
 def _named_length(name: _Name, forms: set[str]) -> int:

@@ -67,7 +67,8 @@ def seed_unconfirmed(row: Mapping[str, Any], seed: EventSeed | None) -> frozense
         "address": row["address"] == seed.address,
         "registration": row.get("registration") == seed.registration,
         "capacity": row.get("capacity") == seed.capacity,
-        "description": tuple(row["texts"].get("de", ("", ""))) == (seed.texts["de"].title, seed.texts["de"].description),
+        "description": tuple(row["texts"].get("de", ("", "")))
+        == (seed.texts["de"].title, seed.texts["de"].description),
     }
     return frozenset(fact for fact in seed.unconfirmed if still.get(fact, False))  # type: ignore[union-attr]
 

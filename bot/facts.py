@@ -45,7 +45,7 @@ _OFFICE_WHAT = {
 _EVENT_WHAT = {
     "year": lambda e: f"the year {e.starts_at.year}",
     "start": lambda e: f"date and time {e.starts_at:%d.%m.%Y %H:%M}",
-    "end": lambda e: f"end time {e.ends_at:%H:%M} (people do not see it)",
+    "end": lambda e: f"end time {e.ends_at:%H:%M} (not shown; in the calendar file, marked)",
     "place": lambda e: f"place {e.place}",
     "address": lambda e: f"address {e.address}",
     "registration": lambda e: f"registration {e.registration or '(none)'}",

@@ -176,7 +176,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     if not facts:
         print("every fact of offices, offers and events names its source.")
         return 0
-    print(f"{len(facts)} facts are not confirmed; people see them marked \"(to be confirmed)\" in their language:")
+    print(f'{len(facts)} facts are not confirmed; people see them marked "(to be confirmed)" in their language:')
     for fact in facts:
         print(f"  {fact.line()}")
     print("Confirm them with the office, then remove them from `unconfirmed:` and name the `source:`.")
