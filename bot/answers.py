@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot import hours
 from bot.content import WEEKDAYS, Content, Office
-from bot.facts import to_be_confirmed
+from bot.facts import office_address, to_be_confirmed
 from bot.i18n import Translator
 
 # A Monday, to name weekdays through Babel (2024-01-01 was a Monday).
@@ -89,7 +89,7 @@ def office_location_block(office: Office, tr: Translator) -> str:
     return "\n".join(
         [
             f"🏢 {office.name} ({office.partner})",
-            "📍 " + office.address.one_line() + _sample_note(tr, office, "address"),
+            "📍 " + office_address(office, tr),
             "🗺 " + map_link(office) + _sample_note(tr, office, "coordinates"),
         ]
     )

@@ -21,6 +21,11 @@ def marked(text: str, tr: Translator, unconfirmed: bool) -> str:
     return f"{text} {to_be_confirmed(tr)}" if unconfirmed else text
 
 
+def office_address(office: Office, tr: Translator) -> str:
+    """The office's address in one line, marked when it is not confirmed (for every reply that shows it)."""
+    return marked(office.address.one_line(), tr, office.is_unconfirmed("address"))
+
+
 @dataclass(frozen=True)
 class UnconfirmedFact:
     file: str  # "offices.yaml"

@@ -359,3 +359,22 @@ async def test_an_old_details_button_of_a_past_event_says_it_is_over(engine, clo
     assert not any(a.startswith(("ev:r:", "ev:i:")) for a in actions(after)) and "events" in actions(after)
     [remind] = await engine.handle(press("old", first(before, "ev:r:")))
     assert over in remind.text
+
+
+@pytest.mark.parametrize("lang", ["de", "fa"])
+def test_an_unconfirmed_address_is_marked_where_it_is_shown(content, translators, lang):
+    from bot.facts import office_address
+
+    tr = translators[lang]
+    marker = to_be_confirmed(tr)
+    assert office_address(content.offices["aplerbeck"], tr) == f"Musterstraße 1, 44287 Dortmund {marker}"
+    assert office_address(content.offices["brackel"], tr) == "Brackeler Hellweg 146, 44309 Dortmund"
+    where = faq_answer(content, "location", tr, "aplerbeck", berlin(2026, 11, 24, 10, 30))
+    assert f"📍 Musterstraße 1, 44287 Dortmund {marker}" in where
+
+
+def test_an_unconfirmed_closing_day_is_marked(content, translators):
+    tr = translators["ti"]
+    text = faq_answer(content, "opening_hours", tr, "brackel", berlin(2026, 12, 29, 10, 0))  # a Tuesday
+    reason = content.offices["brackel"].closures[0].reason["ti"]
+    assert tr.gettext("Closed today: {reason}").format(reason=reason) + " " + to_be_confirmed(tr) in text
