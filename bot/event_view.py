@@ -109,11 +109,13 @@ def title(event: EventView, tr: Translator) -> tuple[str, bool]:
 
 
 def when(event: EventView, tr: Translator) -> str:
-    """ "Tuesday, 6 July, 19:00–21:00"; an unconfirmed end is left out, an unconfirmed date is marked."""
+    """ "Tuesday, 6 July, 19:00–21:00". An unconfirmed end is left out; an unconfirmed year marks the day (its
+    weekday depends on it), an unconfirmed start marks the day and time."""
+    day = marked(tr.day(event.starts_at.date()), tr, event.is_unconfirmed("year") and not event.is_unconfirmed("start"))
     times = tr.time(event.starts_at)
     if not event.is_unconfirmed("end"):
         times += "–" + tr.time(event.ends_at)
-    return marked(f"{tr.day(event.starts_at.date())}, {times}", tr, event.is_unconfirmed(*_WHEN))
+    return marked(f"{day}, {times}", tr, event.is_unconfirmed("start"))
 
 
 def where(event: EventView, tr: Translator) -> str:

@@ -168,7 +168,8 @@ def test_the_pauluskirche_evening_reads_right_in_every_language(views, translato
     marker = to_be_confirmed(tr)
     text = "\n".join(details_lines(views[PAULUS], tr, berlin(2026, 11, 24, 10, 30)))
     date_line = next(line for line in text.split("\n") if line.startswith("📅"))
-    assert date_line.endswith(f"{tr.time(views[PAULUS].starts_at)} {marker}")  # the year is not in the source
+    day, time = tr.day(views[PAULUS].starts_at.date()), tr.time(views[PAULUS].starts_at)
+    assert date_line == f"📅 {day} {marker}, {time}"  # the year (so the weekday) is not in the source
     assert "21:00" not in text  # neither is the end
     assert REGISTRATION in text and "(sample" not in text and "example" not in text
     assert "Pauluskirche, Schützenstraße 35, 44147 Dortmund" in text
@@ -177,7 +178,8 @@ def test_the_pauluskirche_evening_reads_right_in_every_language(views, translato
         shown = bidi.for_language(text, lang)
         assert all(line.startswith(RLM) for line in shown.split("\n") if line.strip())
         assert f"{FSI}{REGISTRATION}{PDI}" in shown
-        assert f"{PDI} {marker}" in shown  # the marker follows the time, outside its isolate
+        date_shown = next(line for line in shown.split("\n") if "📅" in line)
+        assert marker in date_shown and f"{FSI}{time}{PDI}" in date_shown  # the marker stays outside isolates
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -322,7 +324,7 @@ async def test_the_engine_can_answer_a_named_event_with_its_date(engine, store, 
     await start(engine, "nm", "en")
     person = await store.get_person(CH, "nm")
     reply = await engine.events.named(person, translators["en"], "When is the info evening at the Pauluskirche?")
-    assert "lokal willkommen info evening" in reply.text and "Tue, July 6, 19:00 (to be confirmed)" in reply.text
+    assert "lokal willkommen info evening" in reply.text and "Tue, July 6 (to be confirmed), 19:00" in reply.text
     assert REGISTRATION in reply.text and not reply.replace
     [ics] = await engine.handle(press("nm", first(reply, "ev:i:")))
     assert b"SUMMARY:lokal willkommen info evening (to be confirmed)" in ics.attachments[0].data
@@ -378,3 +380,13 @@ def test_an_unconfirmed_closing_day_is_marked(content, translators):
     text = faq_answer(content, "opening_hours", tr, "brackel", berlin(2026, 12, 29, 10, 0))  # a Tuesday
     reason = content.offices["brackel"].closures[0].reason["ti"]
     assert tr.gettext("Closed today: {reason}").format(reason=reason) + " " + to_be_confirmed(tr) in text
+
+
+def test_an_unconfirmed_start_marks_day_and_time_an_unconfirmed_end_is_not_shown(views, translators):
+    from bot.event_view import when
+
+    tr = translators["de"]
+    cafe = replace(views[CAFE], unconfirmed=frozenset({"start"}))
+    assert when(cafe, tr) == "Do., 3. Dezember, 15:00–17:00 (noch nicht bestätigt)"
+    assert when(replace(cafe, unconfirmed=frozenset({"end"})), tr) == "Do., 3. Dezember, 15:00"
+    assert when(replace(cafe, unconfirmed=frozenset()), tr) == "Do., 3. Dezember, 15:00–17:00"
