@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot import hours
 from bot.content import WEEKDAYS, Content, Office
+from bot.facts import office_address, to_be_confirmed
 from bot.i18n import Translator
 
 # A Monday, to name weekdays through Babel (2024-01-01 was a Monday).
@@ -15,8 +16,9 @@ _MONDAY = date(2024, 1, 1)
 
 
 def _sample_note(tr: Translator, office: Office, *facts: str, own_line: bool = False) -> str:
-    if any(f in office.sample_values for f in facts):
-        return ("\n" if own_line else " ") + tr.gettext("(sample value, not yet confirmed)")
+    """The "(to be confirmed)" marker when any of the office's `facts` is not confirmed."""
+    if office.is_unconfirmed(*facts):
+        return ("\n" if own_line else " ") + to_be_confirmed(tr)
     return ""
 
 
@@ -39,7 +41,9 @@ def status_line(content: Content, office: Office, tr: Translator, now: datetime)
             lines.append(tr.gettext("Today is a public holiday ({name}).").format(name=state.today_closed.holiday))
         elif state.today_closed.closure is not None:
             reason = state.today_closed.closure.reason[tr.lang]
-            lines.append(tr.gettext("Closed today: {reason}").format(reason=reason))
+            lines.append(
+                tr.gettext("Closed today: {reason}").format(reason=reason) + _sample_note(tr, office, "closures")
+            )
     if state.is_open and state.closes_at is not None:
         lines.append("🟢 " + tr.gettext("Open now, until {time}.").format(time=tr.time(state.closes_at)))
     elif state.next_opening is not None:
@@ -85,7 +89,7 @@ def office_location_block(office: Office, tr: Translator) -> str:
     return "\n".join(
         [
             f"🏢 {office.name} ({office.partner})",
-            "📍 " + office.address.one_line() + _sample_note(tr, office, "address"),
+            "📍 " + office_address(office, tr),
             "🗺 " + map_link(office) + _sample_note(tr, office, "coordinates"),
         ]
     )
@@ -105,7 +109,8 @@ def offers_block(content: Content, office_id: str | None, tr: Translator) -> str
     lines = []
     for offer in content.offers_for(office_id):
         text, _lang = content.offer_text(offer.id, tr.lang)
-        lines.append(f"• {text.title}: {text.description.strip()}")
+        title = text.title + (" " + to_be_confirmed(tr) if offer.is_unconfirmed("offices", "description") else "")
+        lines.append(f"• {title}: {text.description.strip()}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -154,10 +154,65 @@ class Appointments(_Strict):
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Range]] | None = None
 
 
-SampleField = Literal["address", "coordinates", "phone", "email", "hours", "closures", "postal_codes", "appointments"]
+# Which facts of an office, an event or an offer can be marked as not yet confirmed (`unconfirmed: [...]`).
+OFFICE_FACTS = ("address", "coordinates", "phone", "email", "hours", "closures", "postal_codes", "appointments")
+EVENT_FACTS = ("year", "start", "end", "place", "address", "registration", "capacity", "description")
+OFFER_FACTS = ("offices", "description")
 
 
-class Office(_Strict):
+def _unconfirmed_value(value: Any, allowed: tuple[str, ...]) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            names = ", ".join(repr(v) for v in unknown)
+            raise ValueError(f"{names} is not a fact that can be unconfirmed; use one of {', '.join(allowed)}")
+        return value
+    raise ValueError(f"write true (nothing confirmed) or a list of facts from: {', '.join(allowed)}")
+
+
+class _Sourced(_Strict):
+    """Where the facts of an entry come from: `source:` (a short citation) and/or `unconfirmed:` (true: none of
+    them is confirmed; a list: these facts are not). An entry must have at least one of the two."""
+
+    FACTS: ClassVar[tuple[str, ...]] = ()
+    source: str | None = Field(None, min_length=3, max_length=400)
+    unconfirmed: bool | list[str] = False
+
+    @field_validator("unconfirmed", mode="before")
+    @classmethod
+    def _known_facts(cls, value: Any) -> Any:
+        return _unconfirmed_value(value, cls.FACTS)
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> "_Sourced":
+        if not (self.source or "").strip() and not self.unconfirmed:
+            raise ValueError(
+                "say where the facts come from (source: site, page, date)"
+                " or mark them as not confirmed (unconfirmed: true, or a list of facts)"
+            )
+        return self
+
+    @property
+    def wholly_unconfirmed(self) -> bool:
+        return self.unconfirmed is True
+
+    def is_unconfirmed(self, *facts: str) -> bool:
+        """True when any of `facts` is not confirmed (every fact is, with `unconfirmed: true`)."""
+        if self.unconfirmed is True:
+            return True
+        return bool(self.unconfirmed) and any(f in self.unconfirmed for f in facts)
+
+
+def _renamed_sample_values(value: Any) -> Any:
+    if isinstance(value, dict) and "sample_values" in value:
+        raise ValueError("sample_values: now called unconfirmed (same list of facts)")
+    return value
+
+
+class Office(_Sourced):
+    FACTS: ClassVar[tuple[str, ...]] = OFFICE_FACTS
     # At most 20 characters: office ids travel in button data, which Telegram limits to 64 bytes.
     id: str = Field(pattern=ID_PATTERN, max_length=20)
     name: str = Field(min_length=3)
@@ -173,7 +228,11 @@ class Office(_Strict):
     appointments: Appointments = Field(default_factory=Appointments)
     # Tickets of this office's people go to this group instead of STAFF_CHAT_ID (a supergroup with topics).
     staff_chat_id: int | None = Field(None, lt=0)
-    sample_values: list[SampleField] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_sample_values(cls, value: Any) -> Any:
+        return _renamed_sample_values(value)
 
     def ranges_on(self, weekday: int) -> list[TimeRange]:
         return sorted(self.hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
@@ -203,7 +262,8 @@ class OfficesFile(_Strict):
         return value
 
 
-class Offer(_Strict):
+class Offer(_Sourced):
+    FACTS: ClassVar[tuple[str, ...]] = OFFER_FACTS
     id: str = Field(pattern=ID_PATTERN)
     category: Literal[OFFER_CATEGORIES]  # type: ignore[valid-type]
     offices: list[str] = Field(min_length=1)
@@ -252,10 +312,12 @@ class LanguageFile(_Strict):
 class EventSeedText(_Strict):
     title: str = Field(min_length=1, max_length=120)
     description: str = Field(min_length=1)
+    review: ReviewStatus | None = None  # missing: a draft
 
 
-class EventSeed(_Strict):
+class EventSeed(_Sourced):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    FACTS: ClassVar[tuple[str, ...]] = EVENT_FACTS
     seed_key: str = Field(alias="key", pattern=ID_PATTERN)
     office_id: str | None = Field(None, alias="office")
     starts_at: datetime = Field(alias="start")
@@ -275,6 +337,14 @@ class EventSeed(_Strict):
         if unknown:
             raise ValueError(f"unknown language(s) {', '.join(sorted(unknown))}")
         return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "EventSeed":
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("start and end need a UTC offset, e.g. 2027-07-06T19:00:00+02:00")
+        if self.ends_at <= self.starts_at:
+            raise ValueError(f"ends {self.ends_at.isoformat()}, not after it starts {self.starts_at.isoformat()}")
+        return self
 
 
 class EventsFile(_Strict):

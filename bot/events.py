@@ -1,16 +1,18 @@
 """Events: what people see ("Events" in the menu), reminders the day before, calendar files, and the
 guided flow staff use to publish, edit and cancel them (`/event`)."""
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import audit, bidi
+from bot import audit, bidi, event_view
 from bot.buttons import back_button, menu_row
 from bot.calendar_file import event_ics
 from bot.clock import Clock
 from bot.content import Content, EventSeed
+from bot.event_finder import find_named_event
 from bot.i18n import Translator
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.models import Actor, Button, Person, Reply
@@ -19,16 +21,9 @@ from bot.ports import Store
 from bot.records import DraftKind, Event, EventStatus, NewEvent, OutboxKind
 
 LIST_WEEKS = 6
+NAMED_EVENT_DAYS = 366  # a question naming an event finds it this far ahead
 TRANSLATED = [lang for lang in LANGUAGES if lang != "de"]
 _WHEN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})")
-
-
-def event_text(event: Event, lang: str) -> tuple[str, str, bool]:
-    """Title and description in `lang`, else German; True when it fell back to German."""
-    texts = event.texts
-    if lang in texts:
-        return texts[lang][0], texts[lang][1], False
-    return texts["de"][0], texts["de"][1], True
 
 
 @dataclass
@@ -73,11 +68,11 @@ class Events:
         lines = ["🎉 " + tr.gettext("Events in the next weeks:")]
         rows = []
         for event in events[:10]:
-            title, _description, fallback = event_text(event, person.language)
-            start = self._local(event.starts_at)
-            label = f"{tr.date_short(start.date())} {tr.time(start)} · {title}"
+            view = event_view.event_view(event, self.content)
+            label, fallback = event_view.listing_label(view, tr)
             lines.append("• " + label + (" " + tr.gettext("(in German)") if fallback else ""))
-            rows.append((Button("ℹ️ " + label[:60], f"ev:d:{event.id}"),))
+            short, _ = event_view.listing_label(view, tr, with_marker=False)
+            rows.append((Button("ℹ️ " + short[:60], f"ev:d:{event.id}"),))
         return Reply("\n".join(lines), person.language, (*rows, *menu_row(tr)), replace=True)
 
     async def details(self, person: Person, tr: Translator, event_id: int) -> Reply:
@@ -85,28 +80,26 @@ class Events:
         if event is None or event.status != EventStatus.PUBLISHED:
             text = tr.gettext("This event is no longer planned.")
             return Reply(text, person.language, menu_row(tr))
-        title, description, fallback = event_text(event, person.language)
-        start, end = self._local(event.starts_at), self._local(event.ends_at)
-        lines = [f"🎉 {title}"]
-        if fallback:
-            lines.append(tr.gettext("This event is only described in German so far."))
-        lines += [
-            description,
-            "📅 " + f"{tr.day(start.date())}, {tr.time(start)}–{tr.time(end)}",
-            f"📍 {event.place}, {event.address}",
-        ]
-        if event.registration:
-            lines.append("📝 " + tr.gettext("Registration: {how}").format(how=event.registration))
-        if event.capacity:
-            lines.append("👥 " + tr.gettext("Places: {number}").format(number=event.capacity))
-        rows = (
-            (
+        view = event_view.event_view(event, self.content)
+        now = self.clock.now()
+        lines = event_view.details_lines(view, tr, now)
+        rows: tuple[tuple[Button, ...], ...] = ((back_button(tr, "events"),),)
+        if not event_view.is_over(view, now):  # an old button of a past event: no reminder, no calendar file
+            actions = (
                 Button("🔔 " + tr.gettext("Remind me the day before"), f"ev:r:{event_id}"),
                 Button("📅 " + tr.gettext("Calendar file"), f"ev:i:{event_id}"),
-            ),
-            (back_button(tr, "events"),),
-        )
+            )
+            rows = (actions, *rows)
         return Reply("\n".join(lines), person.language, rows, replace=True)
+
+    async def named(self, person: Person, tr: Translator, question: str) -> Reply | None:
+        """The details of the upcoming event that `question` names ("Pauluskirche", "Sprachcafé"), or None."""
+        now = self.clock.now()
+        rows = await self.store.upcoming_events(now, now + timedelta(days=NAMED_EVENT_DAYS))
+        found = find_named_event(question, [event_view.event_view(r, self.content) for r in rows], self.content)
+        if found is None:
+            return None
+        return dataclasses.replace(await self.details(person, tr, found.id), replace=False)
 
     async def handle(self, person: Person, tr: Translator, action: str) -> list[Reply]:
         parts = action.split(":")
@@ -116,9 +109,12 @@ class Events:
         if verb == "d":
             return [await self.details(person, tr, event_id)]
         event = await self.store.event(event_id)
-        if event is None or event.status != EventStatus.PUBLISHED or event.ends_at < self.clock.now():
+        if event is None or event.status != EventStatus.PUBLISHED:
             return [Reply(tr.gettext("This event is no longer planned."), person.language, menu_row(tr))]
-        title, description, _ = event_text(event, person.language)
+        view = event_view.event_view(event, self.content)
+        if event_view.is_over(view, self.clock.now()):
+            return [Reply(tr.gettext("This event is over."), person.language, menu_row(tr))]
+        _title, description, _ = view.text(person.language)
         if verb == "r":
             now = self.clock.now()
             await self.store.add_event_reminder(event_id, person.id, now)
@@ -131,7 +127,7 @@ class Events:
         if verb == "i":
             attachment = event_ics(
                 event_id,
-                title,
+                event_view.calendar_title(view, tr),
                 description,
                 f"{event.place}, {event.address}",
                 self._local(event.starts_at),
@@ -151,20 +147,16 @@ class Events:
         people = await self.store.event_reminder_people(event_id)
         for person_id in people:
             await self.store.enqueue(
-                f"event_cancelled:{event_id}:{person_id}",
-                OutboxKind.EVENT_CANCELLED,
-                person_id,
-                str(event_id),
-                now,
-                now,
+                f"event_cancelled:{event_id}:{person_id}", "event_cancelled", person_id, str(event_id), now, now
             )
         return len(people)
 
     def render_reminder(self, event: Event | None, tr: Translator, cancelled: bool) -> Reply | None:
         if event is None:
             return None
-        title, _description, _ = event_text(event, tr.lang)
-        start = self._local(event.starts_at)
+        view = event_view.event_view(event, self.content)
+        title, _ = event_view.title(view, tr)
+        start = view.starts_at
         if cancelled:
             text = "🚫 " + tr.gettext("Cancelled: {title} on {day}. We are sorry.").format(
                 title=title, day=tr.day(start.date())
@@ -172,9 +164,7 @@ class Events:
             return Reply(text, tr.lang, menu_row(tr))
         if event.status != EventStatus.PUBLISHED or start < self.clock.now():
             return None
-        text = "⏰ " + tr.gettext("Reminder: {title}, {day} at {time}, {place}.").format(
-            title=title, day=tr.day(start.date()), time=tr.time(start), place=f"{event.place}, {event.address}"
-        )
+        text = "⏰ " + event_view.reminder_text(view, tr)
         return Reply(text, tr.lang, ((Button("ℹ️ " + tr.gettext("Details"), f"ev:d:{event.id}.new"),), *menu_row(tr)))
 
 

@@ -48,6 +48,7 @@ def content_status(content: Content, lang: str, status: LanguageStatus) -> None:
     text = content.texts.get(lang)
     if text is None:
         status.missing.append(f"content: texts/{lang}.yaml is missing")
+        events_status(content, lang, status)
         return
     source = content.texts[SOURCE_LANGUAGE]
     for faq_id in source.faq:
@@ -65,6 +66,17 @@ def content_status(content: Content, lang: str, status: LanguageStatus) -> None:
             status.missing.append(f"content: offers.{offer.id}")
         elif text.status_of(entry) != "reviewed":
             status.unreviewed.append(f"content: offers.{offer.id}")
+    events_status(content, lang, status)
+
+
+def events_status(content: Content, lang: str, status: LanguageStatus) -> None:
+    """Each event of events.yaml needs its title and description in every language (German is required)."""
+    for seed in content.event_seeds:
+        entry = seed.texts.get(lang)
+        if entry is None:
+            status.missing.append(f"content: events.yaml: {seed.seed_key} (title and description)")
+        elif entry.review != "reviewed":
+            status.unreviewed.append(f"content: events.yaml: {seed.seed_key}")
 
 
 def report(content: Content, locales_dir: Path) -> list[LanguageStatus]:

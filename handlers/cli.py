@@ -6,6 +6,7 @@ willkommen faq-eval FILE [--mistakes]
 willkommen translations
 willkommen report [--month 2026-10] [--office brackel] [--out DIR]
 willkommen content export [--out DIR]
+willkommen content check
 """
 
 import argparse
@@ -160,6 +161,28 @@ def cmd_content_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_content_check(args: argparse.Namespace) -> int:
+    """Validate the content (exit 2 with every problem) and list every fact that is not confirmed (exit 0)."""
+    from bot.facts import unconfirmed_facts
+
+    settings = _settings()
+    try:
+        content = load_content(settings.content_path)
+    except ContentError as exc:
+        print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
+        return 2
+    facts = unconfirmed_facts(content)
+    print(f"content in {settings.content_path}: valid")
+    if not facts:
+        print("every fact of offices, offers and events names its source.")
+        return 0
+    print(f'{len(facts)} facts are not confirmed; people see them marked "(to be confirmed)" in their language:')
+    for fact in facts:
+        print(f"  {fact.line()}")
+    print("Confirm them with the office, then remove them from `unconfirmed:` and name the `source:`.")
+    return 0
+
+
 def cmd_translations(args: argparse.Namespace) -> int:
     from bot.i18n import bundled_locales_dir
     from bot.translations import report
@@ -251,6 +274,8 @@ def parser() -> argparse.ArgumentParser:
     export = content_sub.add_parser("export", help="learned FAQ examples as YAML per language")
     export.add_argument("--out", help="a folder for learned-<lang>.yaml (default: print)")
     export.set_defaults(func=cmd_content_export)
+    check = content_sub.add_parser("check", help="validate the content and list every unconfirmed fact")
+    check.set_defaults(func=cmd_content_check)
     report = sub.add_parser("report", help="a month's figures: summary table, CSV and PNG charts")
     report.add_argument("--month", help="YYYY-MM (default: the last complete month)")
     report.add_argument("--office", help="one office's figures only")

@@ -37,10 +37,11 @@ def test_sample_content_covers_the_network(content):
     assert {o.category for o in content.offers} >= {"counselling", "language", "letters", "clothes"}
 
 
-def test_unconfirmed_facts_are_marked_as_sample_values(content):
+def test_unconfirmed_facts_are_marked_as_unconfirmed(content):
     for office in content.offices.values():
-        assert "hours" in office.sample_values, office.id
-        assert "phone" in office.sample_values, office.id
+        assert office.is_unconfirmed("hours") and office.is_unconfirmed("phone"), office.id
+        assert office.source, office.id
+    assert not content.offices["brackel"].is_unconfirmed("address")  # the Brackel address has a source
 
 
 def test_every_problem_is_reported_at_once_with_file_and_key_path(content_copy: Path):

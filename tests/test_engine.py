@@ -134,7 +134,7 @@ async def test_sample_values_are_marked_as_such(engine):
     await agree(engine, "12", hint="en")
     await engine.handle(Incoming(CH, "12", "command", action="start", text="brackel", lang_hint="en"))
     [reply] = await engine.handle(press("12", "contact"))
-    assert "+49 231 0000 001 (sample value, not yet confirmed)" in reply.text
+    assert "+49 231 0000 001 (to be confirmed)" in reply.text
 
 
 async def test_greeting_gets_welcome_not_unsure(engine, store):
