@@ -24,9 +24,10 @@ from bench.common import table, write_result
 from bench.fakeapi import BenchTelegram
 from bench.harness import prepare_db
 from bot.bootstrap import build_app
+from bot.broadcast import Broadcaster
 from bot.clock import ManualClock
 from handlers.telegram.app import make_bot
-from handlers.telegram.broadcast import Broadcaster
+from handlers.telegram.messenger import telegram_ports
 
 STAFF_ID = -100777
 GOAL_SHARE = 0.95
@@ -37,7 +38,11 @@ async def _sender(fake: BenchTelegram, db: Path, boot_id: str, limit: int):
     clock = ManualClock()
     app = await build_app(settings, clock)
     bot = make_bot(settings, request_timeout=30)
-    return app, bot, Broadcaster(bot, app.store, app.announcements, clock, boot_id, STAFF_ID, rate=limit)
+    return (
+        app,
+        bot,
+        Broadcaster(*telegram_ports(bot), app.store, app.announcements, clock, boot_id, STAFF_ID, rate=limit),
+    )
 
 
 async def run(people: int, limit: int, workdir: Path) -> dict[str, object]:

@@ -2,14 +2,14 @@
 audience, see a preview and how many people it reaches, then a stored job sends it to everyone who agreed
 to news, each in their language."""
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale
 
 from bot import audit, bidi
-from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
@@ -17,6 +17,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.models import Actor, Button, Reply
 from bot.ports import Store
 from bot.records import Announcement, AnnouncementStatus, DraftKind, SendState
+from bot.screens import menu_row
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != "de"]
 STEPS = ("text_de", *[f"text_{lang}" for lang in TRANSLATED], "audience", "preview")
@@ -34,6 +35,7 @@ class Announcements:
     clock: Clock
     tr: Translator  # the staff's language
     translators: dict[str, Translator]
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # set when an announcement is to be sent
 
     def message_for(self, texts: Mapping[str, str], lang: str) -> Reply:
         """What a person reads: the text in their language, else German with a note in theirs."""
@@ -164,12 +166,13 @@ class Announcements:
             return Reply("\n".join(lines), tr.lang, rows), None
         if action == "anf:go" and data["step"] == "preview":
             kind, value = audience_parts(data["audience"])
-            people = await self.store.audience(kind, value)
-            announcement_id = await self.store.create_announcement(
-                data["audience"], people, data["texts"], self.clock.now()
-            )
-            await self.store.drop_draft(chat, user)
-            await audit.record(self.store, self.clock.now(), actor, "announcement_sent", f"#{announcement_id}")
+            now = self.clock.now()
+            async with self.store.transaction():
+                people = await self.store.audience(kind, value)
+                announcement_id = await self.store.create_announcement(data["audience"], people, data["texts"], now)
+                await self.store.drop_draft(chat, user)
+                await audit.record(self.store, now, actor, "announcement_sent", f"#{announcement_id}")
+            self.wake.set()
             return Reply(
                 tr.gettext("Sending announcement #{number} now.").format(number=announcement_id), tr.lang
             ), announcement_id

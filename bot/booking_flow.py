@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from babel import Locale
 
 from bot import answers, bidi, booking
+from bot.actions import APPOINTMENT, APPOINTMENTS, BOOK, HOME_VISIT, WATCH, pack
 from bot.booking import MAX_FUTURE_APPOINTMENTS, Slot
-from bot.buttons import back_button, menu_row
 from bot.calendar_file import appointment_ics
 from bot.clock import Clock
 from bot.content import Content, Office
@@ -22,6 +22,7 @@ from bot.models import Button, Person, Reply
 from bot.normalize import is_id
 from bot.ports import Store
 from bot.records import Appointment, AppointmentKind, AppointmentStatus, OutboxKind
+from bot.screens import back_button, menu_row
 
 SHOW_DAYS = 8  # days with free times offered at once
 
@@ -42,7 +43,7 @@ class Choice:
 
 def parse(action: str) -> Choice | None:
     parts = action.split(":")
-    if len(parts) < 4 or parts[0] != "bk" or not (parts[2] == "n" or is_id(parts[2][1:])):
+    if len(parts) < 4 or parts[0] != BOOK or not (parts[2] == "n" or is_id(parts[2][1:])):
         return None
     return Choice(parts[1], parts[2], parts[3], tuple(parts[4:]))
 
@@ -90,26 +91,27 @@ class BookingFlow:
                 when = self._short_when(item, tr)
                 rows.append(
                     (
-                        Button("✏️ " + tr.gettext("Move {when}").format(when=when), f"bk:o:m{item.id}:-"),
-                        Button("❌ " + tr.gettext("Cancel {when}").format(when=when), f"ap:x:{item.id}"),
+                        Button("✏️ " + tr.gettext("Move {when}").format(when=when), f"{BOOK}:o:m{item.id}:-"),
+                        Button("❌ " + tr.gettext("Cancel {when}").format(when=when), f"{APPOINTMENT}:x:{item.id}"),
                     )
                 )
         drop_ins = [i for i in items if i.kind == AppointmentKind.DROP_IN]
         if len(drop_ins) < MAX_FUTURE_APPOINTMENTS:
-            rows.append((Button("➕ " + tr.gettext("Book an appointment"), "bk:o:n:-"),))
+            rows.append((Button("➕ " + tr.gettext("Book an appointment"), f"{BOOK}:o:n:-"),))
         else:
             lines.append(tr.gettext("You can have up to two appointments at a time."))
         if not any(i.kind == AppointmentKind.HOME_VISIT for i in items):
-            rows.append((Button("🏡 " + tr.gettext("Ask for a home visit"), "hv:ask"),))
+            rows.append((Button("🏡 " + tr.gettext("Ask for a home visit"), f"{HOME_VISIT}:ask"),))
         lines.append(tr.gettext("You can also come without an appointment during opening hours."))
         return Reply("\n".join(lines), person.language, (*rows, *menu_row(tr)), replace=True)
 
     async def handle(self, person: Person, tr: Translator, action: str, first_name: str | None) -> list[Reply]:
-        if action.startswith("ap:"):
+        family = action.partition(":")[0]
+        if family == APPOINTMENT:
             return await self._appointment_action(person, tr, action)
-        if action.startswith("hv:"):
+        if family == HOME_VISIT:
             return await self._home_visit(person, tr, action, first_name)
-        if action.startswith("wt:"):
+        if family == WATCH:
             return await self._watch(person, tr, action)
         choice = parse(action)
         if choice is None:
@@ -152,12 +154,12 @@ class BookingFlow:
     async def _offices(self, person: Person, tr: Translator, choice: Choice) -> Reply:
         if choice.moving is not None and not await self._owns_booked(person, choice.moving):
             return self._stale(person, tr)
-        back = back_button(tr, "appts")
+        back = back_button(tr, APPOINTMENTS)
         rows = []
         ordered = sorted(self.content.offices.values(), key=lambda o: o.id != person.office_id)
         for office in ordered:
             mark = "✅ " if office.id == person.office_id else ""
-            rows.append((Button(f"{mark}🏢 {office.name}", f"bk:d:{choice.mode}:{office.id}"),))
+            rows.append((Button(f"{mark}🏢 {office.name}", f"{BOOK}:d:{choice.mode}:{office.id}"),))
         text = "📅 " + tr.gettext("Step 1: Which office do you want to visit?")
         if person.office_id:
             text += "\n" + tr.gettext("Your office is marked with ✅.")
@@ -180,15 +182,15 @@ class BookingFlow:
 
     async def _days(self, person: Person, tr: Translator, choice: Choice, office: Office) -> Reply:
         free, full = await self._days_with(office)
-        back = back_button(tr, f"bk:o:{choice.mode}:-")
+        back = back_button(tr, f"{BOOK}:o:{choice.mode}:-")
         if not free:
             text = tr.gettext("{office} has no free time in the next {days} days.").format(
                 office=office.name, days=office.appointments.horizon_days
             )
-            rows = [(Button("🔔 " + tr.gettext("Tell me when a time is free"), f"bk:w:{choice.mode}:{office.id}"),)]
+            rows = [(Button("🔔 " + tr.gettext("Tell me when a time is free"), f"{BOOK}:w:{choice.mode}:{office.id}"),)]
             return Reply(text, person.language, (*rows, (back,)), replace=True)
         buttons = [
-            Button(self._day_label(tr, day), f"bk:t:{choice.mode}:{office.id}:{booking.day_key(day)}")
+            Button(self._day_label(tr, day), f"{BOOK}:t:{choice.mode}:{office.id}:{booking.day_key(day)}")
             for day in free[:SHOW_DAYS]
         ]
         rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
@@ -197,7 +199,7 @@ class BookingFlow:
                 (
                     Button(
                         "🔔 " + tr.gettext("A full day? Get told when a time is free"),
-                        f"bk:w:{choice.mode}:{office.id}",
+                        f"{BOOK}:w:{choice.mode}:{office.id}",
                     ),
                 )
             )
@@ -207,18 +209,18 @@ class BookingFlow:
     async def _full_days(self, person: Person, tr: Translator, choice: Choice, office: Office) -> Reply:
         _free, full = await self._days_with(office)
         rows = [
-            (Button("🔔 " + self._day_label(tr, day), f"wt:{office.id}:{booking.day_key(day)}"),)
+            (Button("🔔 " + self._day_label(tr, day), f"{WATCH}:{office.id}:{booking.day_key(day)}"),)
             for day in full[:SHOW_DAYS]
         ]
         text = tr.gettext("Which day do you want? If a time becomes free on that day, I will tell you once.")
         if not rows:
             text = tr.gettext("No day is full right now. Choose a free time instead.")
-        back = back_button(tr, f"bk:d:{choice.mode}:{office.id}")
+        back = back_button(tr, f"{BOOK}:d:{choice.mode}:{office.id}")
         return Reply(text, person.language, (*rows, (back,)), replace=True)
 
     async def _times(self, person: Person, tr: Translator, choice: Choice, office: Office, day: date) -> Reply:
         slots = await self._free(office, day)
-        back = back_button(tr, f"bk:d:{choice.mode}:{office.id}")
+        back = back_button(tr, f"{BOOK}:d:{choice.mode}:{office.id}")
         if not slots:
             return await self._day_full(person, tr, choice, office, day)
         buttons = [Button("🕒 " + tr.time(s.start), f"{self._next_step(choice)}:{office.id}:{s.key}") for s in slots]
@@ -228,7 +230,7 @@ class BookingFlow:
 
     def _next_step(self, choice: Choice) -> str:
         # Moving keeps the topic and interpreter of the appointment: straight to the summary.
-        return f"bk:s:{choice.mode}" if choice.moving is not None else f"bk:p:{choice.mode}"
+        return f"{BOOK}:s:{choice.mode}" if choice.moving is not None else f"{BOOK}:p:{choice.mode}"
 
     async def _day_full(self, person: Person, tr: Translator, choice: Choice, office: Office, day: date) -> Reply:
         free, _full = await self._days_with(office)
@@ -239,35 +241,39 @@ class BookingFlow:
             nxt = later[0]
             text += " " + tr.gettext("The next day with free times is {day}.").format(day=tr.day(nxt))
             rows.append(
-                (Button("📅 " + self._day_label(tr, nxt), f"bk:t:{choice.mode}:{office.id}:{booking.day_key(nxt)}"),)
+                (
+                    Button(
+                        "📅 " + self._day_label(tr, nxt), f"{BOOK}:t:{choice.mode}:{office.id}:{booking.day_key(nxt)}"
+                    ),
+                )
             )
         rows.append(
             (
                 Button(
                     "🔔 " + tr.gettext("Tell me if a time on this day becomes free"),
-                    f"wt:{office.id}:{booking.day_key(day)}",
+                    f"{WATCH}:{office.id}:{booking.day_key(day)}",
                 ),
             )
         )
-        rows.append((back_button(tr, f"bk:d:{choice.mode}:{office.id}"),))
+        rows.append((back_button(tr, f"{BOOK}:d:{choice.mode}:{office.id}"),))
         return Reply(text, person.language, tuple(rows), replace=True)
 
     def _topics(self, person: Person, tr: Translator, choice: Choice, slot: Slot) -> Reply:
-        base = f"bk:i:{choice.mode}:{slot.office_id}:{slot.key}"
+        base = f"{BOOK}:i:{choice.mode}:{slot.office_id}:{slot.key}"
         buttons = [Button(topic_label(tr, t), f"{base}:{t}") for t in booking.TOPICS]
         rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         rows.append((Button("⏭ " + tr.gettext("Skip"), f"{base}:-"),))
-        back = back_button(tr, f"bk:t:{choice.mode}:{slot.office_id}:{booking.day_key(slot.start.date())}")
+        back = back_button(tr, f"{BOOK}:t:{choice.mode}:{slot.office_id}:{booking.day_key(slot.start.date())}")
         text = "📝 " + tr.gettext("Step 4: What is it about? This helps the team to prepare. You can skip it.")
         return Reply(text, person.language, (*rows, (back,)), replace=True)
 
     def _interpreters(self, person: Person, tr: Translator, choice: Choice, slot: Slot) -> Reply:
         topic = choice.rest[1]
-        base = f"bk:s:{choice.mode}:{slot.office_id}:{slot.key}:{topic}"
+        base = f"{BOOK}:s:{choice.mode}:{slot.office_id}:{slot.key}:{topic}"
         rows = [(Button("🙂 " + interpreter_label(tr, "-"), f"{base}:-"),)]
         names = [Button("🗣 " + interpreter_label(tr, code), f"{base}:{code}") for code in booking.INTERPRETER_LANGUAGES]
         rows += [tuple(names[i : i + 2]) for i in range(0, len(names), 2)]
-        back = back_button(tr, f"bk:p:{choice.mode}:{slot.office_id}:{slot.key}")
+        back = back_button(tr, f"{BOOK}:p:{choice.mode}:{slot.office_id}:{slot.key}")
         text = "🗣 " + tr.gettext("Step 5: Do you need an interpreter? For which language?")
         return Reply(text, person.language, (*rows, (back,)), replace=True)
 
@@ -295,14 +301,14 @@ class BookingFlow:
             "🗣 " + interpreter_label(tr, interpreter),
         ]
         rest = ":".join(choice.rest[1:]) if choice.moving is None else ""
-        confirm = f"bk:c:{choice.mode}:{office.id}:{slot.key}" + (f":{rest}" if rest else "")
+        confirm = f"{BOOK}:c:{choice.mode}:{office.id}:{slot.key}" + (f":{rest}" if rest else "")
         if choice.moving is None:
-            back = back_button(tr, f"bk:i:{choice.mode}:{office.id}:{slot.key}:{topic}")
+            back = back_button(tr, f"{BOOK}:i:{choice.mode}:{office.id}:{slot.key}:{topic}")
         else:
-            back = back_button(tr, f"bk:t:{choice.mode}:{office.id}:{booking.day_key(slot.start.date())}")
+            back = back_button(tr, f"{BOOK}:t:{choice.mode}:{office.id}:{booking.day_key(slot.start.date())}")
         rows = (
             (Button("✅ " + tr.gettext("Yes, book it"), confirm),),
-            (back, Button("✖️ " + tr.gettext("Stop"), "appts")),
+            (back, Button("✖️ " + tr.gettext("Stop"), APPOINTMENTS)),
         )
         return Reply("\n".join(lines), person.language, rows, replace=True)
 
@@ -318,29 +324,33 @@ class BookingFlow:
         first_name: str | None,
     ) -> list[Reply]:
         now = self.clock.now()
-        blocks = await self.store.blocks(office.id, slot.start.date().isoformat(), slot.start.date().isoformat())
+        day = slot.start.date().isoformat()
         try:
-            new_id = await self.store.book(
-                person.id,
-                office.id,
-                slot.start,
-                slot.minutes,
-                office.appointments.capacity,
-                booking.is_blocked(slot, blocks),
-                None if topic == "-" else topic,
-                None if interpreter == "-" else interpreter,
-                bidi.clean_line(first_name or "", 40) or None,
-                now,
-                MAX_FUTURE_APPOINTMENTS,
-                replacing=choice.moving,
-            )
+            # One commit: the booking, the freed time of a moved one, the reminders and the staff notice.
+            async with self.store.transaction():
+                blocks = await self.store.blocks(office.id, day, day)
+                new_id = await self.store.book(
+                    person.id,
+                    office.id,
+                    slot.start,
+                    slot.minutes,
+                    office.appointments.capacity,
+                    booking.is_blocked(slot, blocks),
+                    None if topic == "-" else topic,
+                    None if interpreter == "-" else interpreter,
+                    bidi.clean_line(first_name or "", 40) or None,
+                    now,
+                    MAX_FUTURE_APPOINTMENTS,
+                    replacing=choice.moving,
+                )
+                if new_id is not None:
+                    if choice.moving is not None:
+                        await self._freed(office.id, choice.moving, now)
+                    await self._schedule(new_id, person, office, slot, now)
         except LookupError:
             return [self._stale(person, tr)]
         if new_id is None:
             return [await self._not_booked(person, tr, choice, office, slot)]
-        if choice.moving is not None:
-            await self._freed(office.id, choice.moving, now)
-        await self._schedule(new_id, person, office, slot, now)
         intro = (
             tr.gettext("Your appointment is booked.")
             if choice.moving is None
@@ -373,7 +383,7 @@ class BookingFlow:
             ),
             now,
         )
-        rows = ((Button("📋 " + tr.gettext("My appointments"), "appts.new"),), *menu_row(tr))
+        rows = ((Button("📋 " + tr.gettext("My appointments"), pack(APPOINTMENTS, new_message=True)),), *menu_row(tr))
         return [Reply(text, person.language, rows, replace=False, attachments=(ics,))]
 
     async def _not_booked(self, person: Person, tr: Translator, choice: Choice, office: Office, slot: Slot) -> Reply:
@@ -384,7 +394,7 @@ class BookingFlow:
             return Reply(
                 text,
                 person.language,
-                ((Button("📋 " + tr.gettext("My appointments"), "appts"),), *menu_row(tr)),
+                ((Button("📋 " + tr.gettext("My appointments"), APPOINTMENTS),), *menu_row(tr)),
                 replace=True,
             )
         slots = await self._free(office, slot.start.date())
@@ -395,7 +405,7 @@ class BookingFlow:
                 Button("🕒 " + tr.time(s.start), f"{self._next_step(choice)}:{office.id}:{s.key}") for s in slots
             ]
             rows = [tuple(buttons[i : i + 3]) for i in range(0, min(len(buttons), 9), 3)]
-            rows.append((back_button(tr, f"bk:d:{choice.mode}:{office.id}"),))
+            rows.append((back_button(tr, f"{BOOK}:d:{choice.mode}:{office.id}"),))
             return Reply(text, person.language, tuple(rows), replace=True)
         return await self._day_full(person, tr, choice, office, slot.start.date())
 
@@ -404,7 +414,7 @@ class BookingFlow:
         return Reply(
             text,
             person.language,
-            ((Button("📅 " + tr.gettext("Choose a day"), f"bk:d:{choice.mode}:{office.id}"),),),
+            ((Button("📅 " + tr.gettext("Choose a day"), f"{BOOK}:d:{choice.mode}:{office.id}"),),),
             replace=True,
         )
 
@@ -467,8 +477,8 @@ class BookingFlow:
         when = self._describe(item, tr)
         if verb == "x":
             rows = (
-                (Button("❌ " + tr.gettext("Yes, cancel it"), f"ap:X:{appointment_id}"),),
-                (Button("↩️ " + tr.gettext("No, keep it"), "appts"),),
+                (Button("❌ " + tr.gettext("Yes, cancel it"), f"{APPOINTMENT}:X:{appointment_id}"),),
+                (Button("↩️ " + tr.gettext("No, keep it"), APPOINTMENTS),),
             )
             return [
                 Reply(
@@ -480,15 +490,18 @@ class BookingFlow:
             ]
         if verb == "X":
             now = self.clock.now()
-            if not await self.store.cancel_appointment(appointment_id, person.id, now):
+            async with self.store.transaction():
+                cancelled = await self.store.cancel_appointment(appointment_id, person.id, now)
+                if cancelled:
+                    await self._freed(item.office_id, appointment_id, now)
+            if not cancelled:
                 return [self._stale(person, tr)]
-            await self._freed(item.office_id, appointment_id, now)
             text = tr.gettext("Your appointment is cancelled.") + "\n" + when
             return [
                 Reply(
                     text,
                     person.language,
-                    ((Button("📋 " + tr.gettext("My appointments"), "appts"),), *menu_row(tr)),
+                    ((Button("📋 " + tr.gettext("My appointments"), APPOINTMENTS),), *menu_row(tr)),
                     replace=True,
                 )
             ]
@@ -510,22 +523,26 @@ class BookingFlow:
         return [Reply(text, person.language, menu_row(tr), replace=True)]
 
     async def _home_visit(self, person: Person, tr: Translator, action: str, first_name: str | None) -> list[Reply]:
-        if action == "hv:ask":
+        if action == f"{HOME_VISIT}:ask":
             text = tr.gettext(
                 "Someone from the team can visit you at home, for example to help with your new flat."
                 " The visit is free. Do you want to ask for a visit? The team will tell you the time."
             )
-            rows = ((Button("🏡 " + tr.gettext("Yes, please visit me"), "hv:yes"),), (back_button(tr, "appts"),))
+            rows = (
+                (Button("🏡 " + tr.gettext("Yes, please visit me"), f"{HOME_VISIT}:yes"),),
+                (back_button(tr, APPOINTMENTS),),
+            )
             return [Reply(text, person.language, rows, replace=True)]
-        if action == "hv:yes":
+        if action == f"{HOME_VISIT}:yes":
             office_id = person.office_id or next(iter(self.content.offices))
             now = self.clock.now()
-            visit_id = await self.store.request_home_visit(
-                person.id, office_id, bidi.clean_line(first_name or "", 40) or None, now
-            )
-            await self.store.enqueue(
-                f"home_visit_request:{visit_id}", OutboxKind.HOME_VISIT_REQUEST, None, str(visit_id), now, now
-            )
+            async with self.store.transaction():
+                visit_id = await self.store.request_home_visit(
+                    person.id, office_id, bidi.clean_line(first_name or "", 40) or None, now
+                )
+                await self.store.enqueue(
+                    f"home_visit_request:{visit_id}", OutboxKind.HOME_VISIT_REQUEST, None, str(visit_id), now, now
+                )
             text = tr.gettext("Your request is sent to the team. They will tell you the time of the visit here.")
             return [Reply(text, person.language, menu_row(tr), replace=True)]
         return [self._stale(person, tr)]
@@ -557,5 +574,7 @@ class BookingFlow:
     def _stale(self, person: Person, tr: Translator) -> Reply:
         text = tr.gettext("This button is out of date, or the appointment is no longer yours to change.")
         return Reply(
-            text, person.language, ((Button("📋 " + tr.gettext("My appointments"), "appts.new"),), *menu_row(tr))
+            text,
+            person.language,
+            ((Button("📋 " + tr.gettext("My appointments"), pack(APPOINTMENTS, new_message=True)),), *menu_row(tr)),
         )

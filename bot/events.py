@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import audit, bidi, event_view
-from bot.buttons import back_button, menu_row
+from bot import actions, audit, bidi, event_view
+from bot.actions import pack
 from bot.calendar_file import event_ics
 from bot.clock import Clock
 from bot.content import Content, EventSeed
@@ -19,6 +19,7 @@ from bot.models import Actor, Button, Person, Reply
 from bot.normalize import is_id, normalize_digits
 from bot.ports import Store
 from bot.records import DraftKind, Event, EventStatus, NewEvent, OutboxKind
+from bot.screens import back_button, menu_row
 
 LIST_WEEKS = 6
 NAMED_EVENT_DAYS = 366  # a question naming an event finds it this far ahead
@@ -72,7 +73,7 @@ class Events:
             label, fallback = event_view.listing_label(view, tr)
             lines.append("• " + label + (" " + tr.gettext("(in German)") if fallback else ""))
             short, _ = event_view.listing_label(view, tr, with_marker=False)
-            rows.append((Button("ℹ️ " + short[:60], f"ev:d:{event.id}"),))
+            rows.append((Button("ℹ️ " + short[:60], pack(actions.EVENT, "d", event.id)),))
         return Reply("\n".join(lines), person.language, (*rows, *menu_row(tr)), replace=True)
 
     async def details(self, person: Person, tr: Translator, event_id: int) -> Reply:
@@ -83,13 +84,13 @@ class Events:
         view = event_view.event_view(event, self.content)
         now = self.clock.now()
         lines = event_view.details_lines(view, tr, now)
-        rows: tuple[tuple[Button, ...], ...] = ((back_button(tr, "events"),),)
+        rows: tuple[tuple[Button, ...], ...] = ((back_button(tr, actions.EVENTS),),)
         if not event_view.is_over(view, now):  # an old button of a past event: no reminder, no calendar file
-            actions = (
-                Button("🔔 " + tr.gettext("Remind me the day before"), f"ev:r:{event_id}"),
-                Button("📅 " + tr.gettext("Calendar file"), f"ev:i:{event_id}"),
+            wanted = (
+                Button("🔔 " + tr.gettext("Remind me the day before"), pack(actions.EVENT, "r", event_id)),
+                Button("📅 " + tr.gettext("Calendar file"), pack(actions.EVENT, "i", event_id)),
             )
-            rows = (actions, *rows)
+            rows = (wanted, *rows)
         return Reply("\n".join(lines), person.language, rows, replace=True)
 
     async def named(self, person: Person, tr: Translator, question: str) -> Reply | None:
@@ -141,14 +142,14 @@ class Events:
     async def cancel(self, event_id: int, actor: Actor | None = None) -> int:
         """Cancel an event; everyone who asked for a reminder is told. Returns how many."""
         now = self.clock.now()
-        if not await self.store.cancel_event(event_id, now):
-            return 0
-        await audit.record(self.store, now, actor, "event_cancelled", f"#{event_id}")
-        people = await self.store.event_reminder_people(event_id)
-        for person_id in people:
-            await self.store.enqueue(
-                f"event_cancelled:{event_id}:{person_id}", "event_cancelled", person_id, str(event_id), now, now
-            )
+        async with self.store.transaction():
+            if not await self.store.cancel_event(event_id, now):
+                return 0
+            await audit.record(self.store, now, actor, "event_cancelled", f"#{event_id}")
+            people = await self.store.event_reminder_people(event_id)
+            for person_id in people:
+                key = f"event_cancelled:{event_id}:{person_id}"
+                await self.store.enqueue(key, OutboxKind.EVENT_CANCELLED, person_id, str(event_id), now, now)
         return len(people)
 
     def render_reminder(self, event: Event | None, tr: Translator, cancelled: bool) -> Reply | None:
@@ -165,7 +166,14 @@ class Events:
         if event.status != EventStatus.PUBLISHED or start < self.clock.now():
             return None
         text = "⏰ " + event_view.reminder_text(view, tr)
-        return Reply(text, tr.lang, ((Button("ℹ️ " + tr.gettext("Details"), f"ev:d:{event.id}.new"),), *menu_row(tr)))
+        return Reply(
+            text,
+            tr.lang,
+            (
+                (Button("ℹ️ " + tr.gettext("Details"), pack(actions.EVENT, "d", event.id, new_message=True)),),
+                *menu_row(tr),
+            ),
+        )
 
 
 # -- the staff's guided flow: /event (new) or /event <id> (edit) ------------------------------------------------

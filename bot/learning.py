@@ -1,10 +1,9 @@
 """Staff teach the FAQ: a question the bot could not answer becomes an example for a FAQ id.
 
-Learned examples are stored and the engine gets a matcher that knows them at once; at start-up they are
+Learned examples are stored and the bot's FAQ (bot/faq.py) knows them at once; at start-up they are
 loaded again. `export` writes them in the content files' shape, so they can go back into content/texts.
 """
 
-import asyncio
 from dataclasses import dataclass
 
 import yaml
@@ -13,9 +12,8 @@ from bot import audit
 from bot.clock import Clock
 from bot.content import Content
 from bot.detect import detect
-from bot.engine import Engine
+from bot.faq import Faq
 from bot.i18n import Translator
-from bot.matcher import Matcher
 from bot.models import Actor
 from bot.normalize import is_id
 from bot.ports import Store
@@ -31,21 +29,25 @@ class Learning:
     store: Store
     content: Content
     clock: Clock
-    engine: Engine
+    faq: Faq
     tr: Translator  # the staff's language
-    base: Matcher  # the content's examples only
 
     async def load(self) -> int:
         learned = await self.store.learned_examples()
-        if learned:
-            self.engine.matcher = await asyncio.to_thread(self.base.with_examples, as_examples(learned))
+        await self.faq.teach(as_examples(learned))
         return len(learned)
 
     def _usage(self, text: str) -> str:
         return "\n".join((text, self.tr.gettext("FAQ ids: {ids}").format(ids=", ".join(self.content.faq_ids))))
 
-    async def in_ticket(self, person_id: int, person_language: str, args: str, actor: Actor | None = None) -> str:
+    async def in_topic(self, chat: int, thread: int, args: str, actor: Actor | None = None) -> str:
         """/learn <faq_id> [question] in a person's topic: their question (or the one written) for that FAQ."""
+        person = await self.store.person_by_topic(chat, thread)
+        if person is None:
+            return ""
+        return await self.in_ticket(person.id, person.language, args, actor)
+
+    async def in_ticket(self, person_id: int, person_language: str, args: str, actor: Actor | None = None) -> str:
         faq_id, _, text = args.strip().partition(" ")
         if faq_id not in self.content.faq_ids:
             return self._usage(self.tr.gettext("Please write: /learn <faq id> [question]"))
@@ -72,11 +74,12 @@ class Learning:
         return await self.learn(words[1], questions, actor)
 
     async def learn(self, faq_id: str, questions: list[Question], actor: Actor | None = None) -> str:
-        await self.store.learn(faq_id, questions, self.clock.now())
-        await audit.record(self.store, self.clock.now(), actor, "faq_learned", f"{faq_id} ({len(questions)})")
-        learned = as_examples(await self.store.learned_examples())
-        self.engine.matcher = await asyncio.to_thread(self.base.with_examples, learned)
-        answered = sum(self.engine.matcher.match(q.text, q.language).faq_id == faq_id for q in questions)
+        now = self.clock.now()
+        async with self.store.transaction():
+            await self.store.learn(faq_id, questions, now)
+            await audit.record(self.store, now, actor, "faq_learned", f"{faq_id} ({len(questions)})")
+        await self.faq.teach(as_examples(await self.store.learned_examples()))
+        answered = sum(self.faq.match(q.text, q.language).faq_id == faq_id for q in questions)
         return self.tr.gettext(
             "Learned: {count} question(s) are now examples for '{id}'. The bot now answers {answered} of them with it."
         ).format(count=len(questions), id=faq_id, answered=answered)

@@ -61,6 +61,14 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class MessageRef:
+    """A message on a channel, to copy, reply to or edit: its chat and its id there."""
+
+    chat: int
+    message: int
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One thing a person did: wrote text, pressed a button, sent a command, or sent something we can't read."""
 
@@ -71,14 +79,9 @@ class Incoming:
     action: str = ""  # button action or command name
     lang_hint: str | None = None  # the platform's language setting, if it tells
     meta: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Routed:
-    """What to do with a person's message: replies to show, and the ticket to relay it into (if any)."""
-
-    replies: list[Reply]
-    ticket_id: int | None = None
+    source: MessageRef | None = None  # the message itself, where the channel can copy it (to staff)
+    reply_to: int | None = None  # the message it answers, in the same chat
+    size: int = 0  # bytes of an attached file, if the channel tells
 
 
 @dataclass(frozen=True)

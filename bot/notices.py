@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import bidi, booking
+from bot.actions import APPOINTMENT, BOOK
 from bot.booking_flow import interpreter_label, topic_label
-from bot.buttons import menu_row
 from bot.clock import Clock
 from bot.content import Content
 from bot.digest import Digest
@@ -17,6 +17,7 @@ from bot.models import Button, Outgoing, Reply
 from bot.ports import Store
 from bot.privacy import PrivacyDesk
 from bot.records import AppointmentStatus, OutboxItem, OutboxKind
+from bot.screens import menu_row
 from bot.staff import StaffDesk
 
 
@@ -102,8 +103,8 @@ class Notices:
         ]
         rows = (
             (
-                Button("✅ " + tr.gettext("I will come"), f"ap:ok:{appointment_id}"),
-                Button("❌ " + tr.gettext("Cancel appointment"), f"ap:x:{appointment_id}"),
+                Button("✅ " + tr.gettext("I will come"), f"{APPOINTMENT}:ok:{appointment_id}"),
+                Button("❌ " + tr.gettext("Cancel appointment"), f"{APPOINTMENT}:x:{appointment_id}"),
             ),
             *menu_row(tr),
         )
@@ -118,7 +119,10 @@ class Notices:
         text = "🔔 " + tr.gettext(
             "A time became free at {office} on {day}. Be quick: the first to book gets it."
         ).format(office=office.name, day=tr.day(day))
-        rows = ((Button("📅 " + tr.gettext("Show free times"), f"bk:t:n:{office.id}:{day_key}.new"),), *menu_row(tr))
+        rows = (
+            (Button("📅 " + tr.gettext("Show free times"), f"{BOOK}:t:n:{office.id}:{day_key}.new"),),
+            *menu_row(tr),
+        )
         return Reply(text, tr.lang, rows)
 
     async def _visit_confirmed(self, visit_id: int, tr: Translator) -> Reply | None:

@@ -9,23 +9,20 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot import answers
-from bot.buttons import MENU, menu_row
+from bot import actions, answers
+from bot.actions import pack
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
-from bot.languages import LANGUAGE_WORD_ALL, LANGUAGES, NATIVE_NAMES
+from bot.languages import LANGUAGE_WORD_ALL
 from bot.models import Attachment, Button, Person, Reply
 from bot.normalize import is_id
 from bot.ports import Store
 from bot.records import OutboxKind
+from bot.screens import language_buttons, menu_row
 
 log = logging.getLogger(__name__)
 
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
-MY_DATA = "mydata"
-DELETE = "del"
 DELETE_CONFIRM_MINUTES = 15  # an old "yes, delete" button does nothing: the person is asked again
 
 
@@ -74,9 +71,9 @@ class PrivacyDesk:
         # language in its own script, so a person who cannot read this one finds theirs at once.
         text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{text}"
         rows = (
-            (Button("✅ " + tr.gettext("Yes, I agree"), f"{CONSENT_YES}:{office}" if office else CONSENT_YES),),
-            (Button("❌ " + tr.gettext("No, store nothing"), CONSENT_NO),),
-            tuple(Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES),
+            (Button("✅ " + tr.gettext("Yes, I agree"), pack(actions.CONSENT, "yes", *([office] if office else []))),),
+            (Button("❌ " + tr.gettext("No, store nothing"), pack(actions.CONSENT, "no")),),
+            tuple(row[0] for row in language_buttons()),
         )
         return Reply(text, person.language, rows, replace=replace)
 
@@ -87,13 +84,18 @@ class PrivacyDesk:
             + "\n\n🆘 "
             + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
         )
-        return Reply(text, person.language, ((Button("↩️ " + tr.gettext("Start again"), "menu.new"),),))
+        return Reply(
+            text, person.language, ((Button("↩️ " + tr.gettext("Start again"), pack(actions.MENU, new_message=True)),),)
+        )
 
     def privacy_reply(self, person: Person) -> Reply:
         """/privacy for someone who agreed: the same notice, with their rights as buttons."""
         tr = self.translators[person.language]
         rows = (
-            (Button("📄 " + tr.gettext("My data"), MY_DATA), Button("🗑 " + tr.gettext("Delete my data"), DELETE)),
+            (
+                Button("📄 " + tr.gettext("My data"), actions.MY_DATA),
+                Button("🗑 " + tr.gettext("Delete my data"), actions.DELETE),
+            ),
             *menu_row(tr),
         )
         return Reply("🔒 " + self.notice(tr, person.office_id), person.language, rows)
@@ -142,26 +144,29 @@ class PrivacyDesk:
             " are closed, and the team is told. This cannot be undone."
         )
         rows = (
-            (Button("🗑 " + tr.gettext("Yes, delete everything"), f"{DELETE}:yes:{stamp}"),),
-            (Button("↩️ " + tr.gettext("No, keep my data"), MENU),),
+            (Button("🗑 " + tr.gettext("Yes, delete everything"), pack(actions.DELETE, "yes", stamp)),),
+            (Button("↩️ " + tr.gettext("No, keep my data"), actions.MENU),),
         )
         return Reply(text, person.language, rows)
 
-    def confirmation_fresh(self, action: str) -> bool:
-        parts = action.split(":")
-        if len(parts) != 3 or parts[1] != "yes" or not is_id(parts[2]):
+    def confirmation_fresh(self, args: tuple[str, ...]) -> bool:
+        """The arguments of a "yes, delete" button (`del:yes:<minute>`): pressed within the time allowed?"""
+        if len(args) != 2 or args[0] != "yes" or not is_id(args[1]):
             return False
-        age = self.clock.now().timestamp() // 60 - int(parts[2])
+        age = self.clock.now().timestamp() // 60 - int(args[1])
         return 0 <= age <= DELETE_CONFIRM_MINUTES
 
     async def erase(self, person: Person, reason: str = "request") -> bool:
-        """Delete the person; staff are told (their topic is closed, appointments named) via the outbox."""
+        """Delete the person; staff are told (their topic is closed, appointments named) via the outbox, in
+        the same commit: an erasure never happens without the notice, nor the notice without the erasure."""
         now = self.clock.now()
-        # Someone who declined the notice never agreed to be counted either.
-        told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
-        if told is None:
-            return False
-        if told.topic or told.cancelled or told.open_tickets:
+        async with self.store.transaction():
+            # Someone who declined the notice never agreed to be counted either.
+            told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
+            if told is None:
+                return False
+            if not (told.topic or told.cancelled or told.open_tickets):
+                return True
             ref = {
                 "reason": reason,
                 "topic": told.topic,

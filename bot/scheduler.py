@@ -4,11 +4,14 @@ Each message was stored before it is sent; it is claimed by this run, rendered, 
 that dies in between leaves it claimed, and the next run takes it over: nothing due is ever dropped.
 """
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.loops import repeat
+from bot.messenger import PersonChannel, StaffChats, StaffRoom, TopicGone, Unreachable
 from bot.models import Outgoing
 from bot.notices import Notices
 from bot.ports import Store
@@ -26,11 +29,52 @@ Send = Callable[[Outgoing], Awaitable[None]]
 
 
 @dataclass
+class Delivery:
+    """Where an outbox message goes: a person on their channel, the staff group, or a person's topic."""
+
+    staff: StaffRoom | None
+    people: Mapping[str, PersonChannel]
+    staff_chats: StaffChats
+
+    async def __call__(self, message: Outgoing) -> None:
+        if message.channel is not None:
+            channel = self.people.get(message.channel)
+            if channel is None or not message.user_id:
+                raise Undeliverable(f"channel {message.channel}")
+            try:
+                await channel.send(message.user_id, [message.reply])
+            except Unreachable:
+                raise Undeliverable("the person blocked the bot") from None
+            return
+        if self.staff is None:
+            raise Undeliverable("no staff group here")
+        if message.staff_topic is not None:
+            chat, thread = message.staff_topic
+            try:
+                # A closed topic takes no messages: open it for the notice (it is closed again right after).
+                await self.staff.reopen_topic(chat, thread)
+                await self.staff.post(chat, [message.reply], thread)
+            except TopicGone:
+                await self.staff.post(chat, [message.reply])  # staff deleted the topic: tell the group
+                return
+            if message.close_topic:
+                await self.staff.close_topic(chat, thread)
+            return
+        chat = self.staff_chats.for_office(message.office_id)
+        if chat is None:
+            raise Undeliverable("STAFF_CHAT_ID is not set")
+        await self.staff.post(chat, [message.reply])
+
+
+@dataclass
 class Scheduler:
     store: Store
     notices: Notices
     clock: Clock
     boot_id: str
+
+    async def run(self, send: Send, stop: asyncio.Event, tick_seconds: float) -> None:
+        await repeat(lambda: self.run_once(send), stop, tick_seconds, "scheduler")
 
     async def run_once(self, send: Send) -> int:
         await self.notices.schedule_agendas()

@@ -112,6 +112,12 @@ class StaffDesk:
             return [await self._block(name, words, actor)]
         if name == "visit":
             return [await self._visit(words, actor)]
+        if name == "audit":
+            return [await audit.listing(self.store, tr, self.content.timezone)]
+        if name == "stats":
+            from bot.report import stats_reply  # the charts (matplotlib) load only when asked for
+
+            return [await stats_reply(self.store, self.content, tr, self._today(), args)]
         return []
 
     async def _block(self, name: str, words: list[str], actor: Actor | None = None) -> Reply:
@@ -168,16 +174,11 @@ class StaffDesk:
         now = self.clock.now()
         if start <= now:
             return Reply(tr.gettext("That time is in the past."), tr.lang)
-        await self.store.confirm_home_visit(visit_id, start, 60, now)
-        await audit.record(self.store, now, actor, "home_visit_set", f"#{visit_id}", item.office_id)
-        await self.store.enqueue(
-            f"home_visit_confirmed:{visit_id}:{start.isoformat()}",
-            OutboxKind.HOME_VISIT_CONFIRMED,
-            item.person_id,
-            str(visit_id),
-            now,
-            now,
-        )
+        async with self.store.transaction():
+            await self.store.confirm_home_visit(visit_id, start, 60, now)
+            await audit.record(self.store, now, actor, "home_visit_set", f"#{visit_id}", item.office_id)
+            key = f"home_visit_confirmed:{visit_id}:{start.isoformat()}"
+            await self.store.enqueue(key, OutboxKind.HOME_VISIT_CONFIRMED, item.person_id, str(visit_id), now, now)
         text = tr.gettext("Home visit #{number} is set for {day}, {time}. The person is told in their language.")
         return Reply(text.format(number=visit_id, day=tr.day(day), time=tr.time(start)), tr.lang)
 

@@ -1,27 +1,27 @@
-"""Questions passed to a person: tickets, what the person is told, and what staff can do in a ticket.
+"""Questions passed to a person: tickets, what the person is told, and what becomes of each relayed message.
 
-Every message between a person and staff goes through the relay table (stored, then sent by the channel).
-Here live the decisions; the channel does the copying.
+Every message between a person and staff goes through the relay table: stored here (in the same
+transaction as the ticket it belongs to), then sent by the relay loop (bot/relay.py), which reports back
+here what happened. The staff side of a ticket is bot/ticket_staff.py.
 """
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from babel import Locale
 
-from bot import answers, audit, bidi, hours
-from bot.buttons import menu_row
+from bot import actions, answers, bidi, hours
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
-from bot.languages import LANGUAGES
-from bot.models import Actor, Button, Person, Reply
+from bot.models import Button, MessageRef, Person, Reply
 from bot.normalize import is_id
 from bot.ports import Store
-from bot.records import Direction, Rating, RelayKind, Ticket
+from bot.records import Direction, OutboxKind, Rating, RelayKind, RelayMessage, SendState, Ticket
+from bot.screens import menu_row
 
 TOPIC_TITLE_LIMIT = 128
-NOTE_PREFIXES = ("#note", "!note")
-STAFF_TICKET_COMMANDS = ("close", "faq", "book", "lang", "ban", "unban")
+FILE_LIMIT = 50 * 1024 * 1024  # bigger files cannot be passed to staff
 
 
 def sanitize_title(text: str, limit: int = TOPIC_TITLE_LIMIT) -> str:
@@ -29,13 +29,12 @@ def sanitize_title(text: str, limit: int = TOPIC_TITLE_LIMIT) -> str:
 
 
 @dataclass(frozen=True)
-class _Answer:
-    text: str
-    succeeded: bool
+class RelayJob:
+    """A relay row claimed for sending, with the ticket and person it belongs to."""
 
-
-def is_note(text: str | None) -> bool:
-    return bool(text) and text.lstrip().lower().startswith(NOTE_PREFIXES)
+    message: RelayMessage
+    ticket: Ticket
+    person: Person
 
 
 @dataclass
@@ -45,6 +44,7 @@ class TicketDesk:
     clock: Clock
     translators: dict[str, Translator]
     staff_tr: Translator
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # set when there is something to relay
 
     def when_answered(self, tr: Translator, office_id: str | None) -> str:
         """ "today" inside (or before) the office's hours today, else the next opening ("Tuesday 09:00")."""
@@ -62,15 +62,51 @@ class TicketDesk:
             return tr.gettext("today")
         return f"{answers.relative_day(tr, first.date(), today)} {tr.time(first)}"
 
+    # -- the person's side ------------------------------------------------------------------------------------
+
     async def open(self, person: Person, question: str | None) -> tuple[Ticket, bool]:
         """The person's open ticket, or a new one with its card queued for the staff topic."""
         now = self.clock.now()
         subject = " ".join(question.split()[:6]) if question else None
-        ticket, new = await self.store.open_ticket(person.id, person.office_id, person.language, now, subject)
-        if new:
-            card = await self.card(ticket, person, question)
-            await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=card)
+        async with self.store.transaction():
+            ticket, new = await self.store.open_ticket(person.id, person.office_id, person.language, now, subject)
+            if new:
+                card = await self.card(ticket, person, question)
+                await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=card)
+        self.wake.set()
         return ticket, new
+
+    async def person_wrote(
+        self, person: Person, text: str, source: MessageRef | None, reply_to: int | None, urgent: bool
+    ) -> Reply | None:
+        """A message of a person who writes to staff: into their ticket (opened if need be), in one commit
+        with the urgent mark and the group's notice when it looks like an emergency. What the person is
+        told, if anything (a new ticket, an emergency)."""
+        now = self.clock.now()
+        async with self.store.transaction():
+            ticket, new = await self.open(person, text or None)
+            if urgent:
+                await self.store.mark_urgent(ticket.id)
+                note = "🆘 " + self.staff_tr.gettext(
+                    "URGENT: the next message looks like an emergency. The person got the emergency numbers."
+                )
+                await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=note)
+                key = f"staff_urgent:{ticket.id}:{now.isoformat()}"
+                await self.store.enqueue(key, OutboxKind.STAFF_URGENT, None, str(ticket.id), now, now)
+            if source is not None:
+                await self.store.add_relay(
+                    ticket.id,
+                    Direction.IN,
+                    RelayKind.COPY,
+                    now,
+                    source_chat=source.chat,
+                    source_message=source.message,
+                    reply_to=reply_to,
+                )
+            elif text:
+                await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=text)
+        self.wake.set()
+        return self.acknowledgement(person, new) if new or urgent else None
 
     def topic_title(self, ticket: Ticket, person: Person) -> str:
         """Ticket number, language, office and the question's first words, safe for a topic name."""
@@ -113,8 +149,14 @@ class TicketDesk:
             text = tr.gettext("Your message is passed to the team. They will answer you here: {when}.").format(
                 when=when
             )
-        rows = ((Button("🤖 " + tr.gettext("Back to the bot's answers"), "bot"),),)
-        return Reply(bidi.for_language(text, person.language), person.language, rows)
+        rows = ((Button("🤖 " + tr.gettext("Back to the bot's answers"), actions.BACK_TO_BOT),),)
+        return Reply(text, person.language, rows)
+
+    def file_too_big(self, tr: Translator) -> Reply:
+        text = tr.gettext(
+            "This file is too big to pass on (more than 50 MB). Please send a photo of the page or a smaller file."
+        )
+        return Reply(text, tr.lang)
 
     async def tell_person(self, ticket_id: int, person: Person, reply: Reply) -> None:
         """Queue a message the bot writes to the person (rating question, FAQ answer from staff ...)."""
@@ -126,82 +168,52 @@ class TicketDesk:
             text=bidi.for_language(reply.text, reply.lang),
             buttons=reply.buttons,
         )
+        self.wake.set()
 
-    async def staff_command(
-        self, ticket: Ticket | None, person: Person, name: str, args: str, actor: Actor | None = None
-    ) -> str:
-        """Run a staff command in a person's topic; returns what staff read in the topic."""
-        answer = await self._staff_command(ticket, person, name, args)
-        done = {"ban": "banned", "unban": "unbanned", "lang": "language_set", "close": "ticket_closed"}
-        done |= {"faq": "faq_sent", "book": "booking_offered"}
-        last = ticket or await self.store.last_ticket_of(person.id)
-        if name in done and answer.succeeded:
-            target = f"#{last.id}" if last else None
-            await audit.record(self.store, self.clock.now(), actor, done[name], target, person.office_id)
-        return answer.text
-
-    async def _staff_command(self, ticket: Ticket | None, person: Person, name: str, args: str) -> "_Answer":
-        tr = self.staff_tr
-        ptr = self.translators[person.language]
-        now = self.clock.now()
-        if name == "ban":
-            await self.store.set_banned(person.id, True, now)
-            return _Answer(tr.gettext("Blocked. The person is told once, then ignored. /unban undoes it."), True)
-        if name == "unban":
-            await self.store.set_banned(person.id, False, now)
-            return _Answer(tr.gettext("Unblocked. Messages from this person reach the team again."), True)
-        if name == "lang":
-            code = args.strip().lower()
-            if code not in LANGUAGES:
-                return _Answer(tr.gettext("Please write one of: {codes}").format(codes=", ".join(LANGUAGES)), False)
-            await self.store.set_language(person.id, code, "chosen")
-            return _Answer(
-                tr.gettext("The person's language is now {language}.").format(
-                    language=Locale.parse(tr.lang).languages.get(code, code)
-                ),
-                True,
-            )
-        if ticket is None:
-            ticket = await self.store.last_ticket_of(person.id)
-            if ticket is None:
-                return _Answer(tr.gettext("There is no ticket for this person yet."), False)
-        if name == "close":
-            if not await self.store.close_ticket(ticket.id, now):
-                return _Answer(tr.gettext("This ticket is already closed."), False)
-            text = ptr.gettext("The team has closed your question. Did we help you?")
-            rows = (
-                (Button("👍", f"rate:{ticket.id}:up"), Button("👎", f"rate:{ticket.id}:down")),
-                *menu_row(ptr),
-            )
-            await self.tell_person(ticket.id, person, Reply(text, person.language, rows))
-            return _Answer(
-                tr.gettext(
-                    "Ticket #{number} closed. The person is asked for a rating. Their next message opens it again."
-                ).format(number=ticket.id),
-                True,
-            )
-        if name == "faq":
-            faq_id = args.strip()
-            if faq_id not in self.content.faq_ids:
-                return _Answer(
-                    tr.gettext("Unknown FAQ id. Known ids: {ids}").format(ids=", ".join(self.content.faq_ids)), False
-                )
-            text = answers.faq_answer(self.content, faq_id, ptr, person.office_id, now)
-            await self.tell_person(ticket.id, person, Reply(text, person.language, menu_row(ptr)))
-            await self.store.first_answer(ticket.id, now)
-            return _Answer(tr.gettext("Sent the answer '{id}' in the person's language.").format(id=faq_id), True)
-        if name == "book":
-            text = ptr.gettext("The team suggests an appointment. You can book one here:")
-            rows = ((Button("📅 " + ptr.gettext("Book an appointment"), "bk:o:n:-.new"),), *menu_row(ptr))
-            await self.tell_person(ticket.id, person, Reply(text, person.language, rows))
-            return _Answer(tr.gettext("The person got a button to book an appointment."), True)
-        return _Answer("", False)
-
-    async def rate(self, person: Person, action: str) -> Reply | None:
-        parts = action.split(":")
-        if len(parts) != 3 or not is_id(parts[1]) or parts[2] not in ("up", "down"):
+    async def rate(self, person: Person, ticket_arg: str, rating: str) -> Reply | None:
+        if not is_id(ticket_arg) or rating not in (Rating.UP, Rating.DOWN):
             return None
         tr = self.translators[person.language]
-        if not await self.store.rate_ticket(int(parts[1]), person.id, Rating(parts[2])):
+        if not await self.store.rate_ticket(int(ticket_arg), person.id, Rating(rating)):
             return None
         return Reply(tr.gettext("Thank you for your answer!"), person.language, menu_row(tr))
+
+    # -- what became of a relayed message (reported by the relay loop) -----------------------------------------
+
+    async def claim(self, boot_id: str) -> list[RelayJob]:
+        """Pending relay messages in order, claimed by this run; rows whose ticket or person is gone end failed."""
+        jobs = []
+        for message in await self.store.claim_relay(boot_id):
+            ticket = await self.store.ticket(message.ticket_id)
+            person = await self.store.person_by_id(ticket.person_id) if ticket else None
+            if ticket is None or person is None:
+                await self.store.finish_relay(message.id, SendState.FAILED, self.clock.now())
+                continue
+            jobs.append(RelayJob(message, ticket, person))
+        return jobs
+
+    async def delivered(self, job: RelayJob, target: tuple[int, int] | None) -> None:
+        """Sent: remember where it arrived (for replies and edits); a staff copy is the ticket's answer."""
+        now = self.clock.now()
+        chat, message = target if target else (None, None)
+        async with self.store.transaction():
+            await self.store.finish_relay(job.message.id, SendState.SENT, now, chat, message)
+            if job.message.direction == Direction.OUT and job.message.kind == RelayKind.COPY:
+                await self.store.first_answer(job.ticket.id, now)
+
+    async def refused(self, job: RelayJob) -> None:
+        await self.store.finish_relay(job.message.id, SendState.FAILED, self.clock.now())
+
+    async def later(self, job: RelayJob) -> None:
+        await self.store.release_relay(job.message.id)
+
+    async def blocked(self, job: RelayJob) -> None:
+        """The person blocked the bot: they are inactive, and staff read it in the topic."""
+        now = self.clock.now()
+        text = "⛔ " + self.staff_tr.gettext("The person has blocked the bot. Messages cannot reach them.")
+        async with self.store.transaction():
+            await self.store.finish_relay(job.message.id, SendState.FAILED, now)
+            await self.store.set_inactive(job.person.id, now)
+            await self.store.note_ticket(job.ticket.id, "person blocked the bot")
+            await self.store.add_relay(job.ticket.id, Direction.IN, RelayKind.TEXT, now, text=text)
+        self.wake.set()

@@ -63,8 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-    from handlers.telegram.app import run
-    from handlers.telegram.relay import StartupError
+    from handlers.telegram.app import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -13,7 +13,6 @@ from bot import bidi
 from bot.engine import Engine
 from bot.models import Button, Incoming, Reply
 from bot.normalize import is_id
-from bot.records import Direction, RelayKind
 
 CHANNEL = "console"
 
@@ -98,11 +97,7 @@ async def run_console(
         event = parse(line, buttons, user_id, lang)
         if event is None:
             continue
-        routed = await engine.route(event)
-        if routed.ticket_id is not None:
-            # Written to a person: stored for the team (the staff group reads it when Telegram runs).
-            await engine.store.add_relay(
-                routed.ticket_id, Direction.IN, RelayKind.TEXT, engine.clock.now(), text=event.text.strip()
-            )
-            stdout.write("📨 ✓\n")
-        show(routed.replies)
+        replies = await engine.handle(event)
+        if not replies and event.kind == "text":
+            stdout.write("📨 ✓\n")  # taken without a word back: passed on to the team
+        show(replies)

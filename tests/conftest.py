@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.bootstrap import wire
 from bot.clock import ManualClock
 from bot.config import bundled_content_dir
 from bot.content import Content, load_content
@@ -50,7 +51,7 @@ async def store(tmp_path: Path):
 
 @pytest.fixture
 def engine(store, content, matcher, translators, clock) -> Engine:
-    return Engine(store=store, content=content, matcher=matcher, translators=translators, clock=clock)
+    return wire(store, content, translators, clock, matcher).engine
 
 
 @pytest.fixture

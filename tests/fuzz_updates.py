@@ -11,10 +11,11 @@ from aiogram.types import Update
 from hypothesis import strategies as st
 
 from bot import booking
+from bot.actions import FLOW_COMMANDS, STAFF_COMMANDS, person_command_names
+from bot.actions import TOPIC_COMMANDS as STAFF_TICKET_COMMANDS
 from bot.content import Content
-from bot.tickets import STAFF_TICKET_COMMANDS
-from handlers.telegram.private import COMMANDS
-from handlers.telegram.staff import FLOW_COMMANDS, STAFF_COMMANDS
+
+COMMANDS = tuple(n for n in person_command_names() if n != "start")
 
 PEOPLE = 5  # people per example, each with fresh Telegram ids
 GROUPS = 3  # unknown groups per example

@@ -13,6 +13,7 @@ from bot.clock import ManualClock
 from bot.engine import Engine
 from bot.models import Incoming, Reply
 from bot.staff import StaffDesk
+from bot.ticket_staff import StaffInTopic
 
 # (user, language, office) for October; the first three were already there in September.
 PEOPLE = [
@@ -65,7 +66,7 @@ class Month:
     def __init__(self, engine: Engine, staff: StaffDesk, clock: ManualClock):
         self.engine, self.staff, self.clock = engine, staff, clock
         self.expected = Expected()
-        self.matcher = engine.matcher
+        self.matcher = engine.faq
         self.content = engine.content
 
     def _month(self) -> str:
@@ -83,7 +84,7 @@ class Month:
         self.clock.advance(timedelta(minutes=2))  # well apart: no flood throttle
         self._seen(event.user_id)
         if event.kind == "text":
-            return (await self.engine.route(event)).replies
+            return await self.engine.handle(event)
         return await self.engine.handle(event)
 
     async def first_contact(self, user: str, lang: str, office: str) -> None:
@@ -122,11 +123,11 @@ class Month:
         self.expected.tickets[self._month()] += 1
         if delay is not None:
             self.clock.advance(timedelta(minutes=delay))
-            await self.engine.tickets.staff_command(ticket, person, "faq", "opening_hours")
+            await StaffInTopic(self.engine.tickets).for_person(person, "faq", "opening_hours")
             if self._month() == "2026-10":
                 self.expected.answer_minutes.append(delay)
         self.clock.advance(timedelta(minutes=5))
-        await self.engine.tickets.staff_command(ticket, person, "close", "")
+        await StaffInTopic(self.engine.tickets).for_person(person, "close", "")
         self.expected.tickets_closed[self._month()] += 1
         if rating:
             await self.handle(press(user, f"rate:{ticket.id}:{rating}"))

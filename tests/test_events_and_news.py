@@ -8,7 +8,8 @@ from conftest import agree, berlin
 from telegram_env import agreed, running_bot
 
 from bot.bidi import strip_isolates
-from handlers.telegram.broadcast import Broadcaster
+from bot.broadcast import Broadcaster
+from handlers.telegram.messenger import telegram_ports
 
 STAFF_ID = -1004444
 
@@ -197,7 +198,7 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     announcement_id = await store.create_announcement(
         "all", await store.audience("all", None), {"de": "Hallo alle", "en": "Hello all"}, clock.now()
     )
-    first = Broadcaster(bot, store, app.announcements, clock, "first-run", STAFF_ID, rate=25)
+    first = Broadcaster(*telegram_ports(bot), store, app.announcements, clock, "first-run", STAFF_ID, rate=25)
     task = asyncio.create_task(first.send(announcement_id, asyncio.Event()))
     await fake.wait_for(lambda: sum(len(fake.messages_to(u.chat_id)) for u in users) >= 30, timeout=30)
     task.cancel()  # killed halfway
@@ -206,7 +207,7 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     except asyncio.CancelledError:
         pass
     halfway = sum(len(fake.messages_to(u.chat_id)) for u in users)
-    second = Broadcaster(bot, store, app.announcements, clock, "second-run", STAFF_ID, rate=25)
+    second = Broadcaster(*telegram_ports(bot), store, app.announcements, clock, "second-run", STAFF_ID, rate=25)
     await second.send(announcement_id, asyncio.Event())
     final = await store.announcement(announcement_id)
     await bot.session.close()
@@ -242,7 +243,9 @@ async def _broadcast_setup(fake, tmp_path: Path, clock, people: int):
 async def test_staff_can_stop_a_running_announcement(fake, tmp_path: Path, clock):
     fake.staff_group(STAFF_ID)
     app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 60)
-    sender = Broadcaster(bot, app.store, app.announcements, clock, "run", STAFF_ID, rate=20, progress_every=0.2)
+    sender = Broadcaster(
+        *telegram_ports(bot), app.store, app.announcements, clock, "run", STAFF_ID, rate=20, progress_every=0.2
+    )
     task = asyncio.create_task(sender.send(announcement_id, asyncio.Event()))
     await fake.wait_for(lambda: sum(len(fake.messages_to(u.chat_id)) for u in users) >= 10, timeout=20)
     assert await app.announcements.stop(announcement_id)
@@ -261,7 +264,7 @@ async def test_429_waits_and_blocked_people_become_inactive(fake, tmp_path: Path
     app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 6)
     fake.blocked_by.add(users[2].chat_id)
     fake.fail("sendMessage", 429, times=1, retry_after=1)
-    sender = Broadcaster(bot, app.store, app.announcements, clock, "run", STAFF_ID)
+    sender = Broadcaster(*telegram_ports(bot), app.store, app.announcements, clock, "run", STAFF_ID)
     await sender.send(announcement_id, asyncio.Event())
     final = await app.store.announcement(announcement_id)
     inactive = await app.store._rows("SELECT user_id FROM people WHERE inactive_at IS NOT NULL")

@@ -53,10 +53,9 @@ from pydantic import ValidationError
 from telegram_env import running_bot, settings_for
 
 from bot import booking
-from bot.bootstrap import build_app
+from bot.bootstrap import build_app, wire
 from bot.clock import ManualClock
 from bot.content import Content
-from bot.engine import Engine
 from bot.models import Incoming
 from handlers.telegram.app import TelegramChannel, make_bot
 from handlers.telegram.private import CHANNEL
@@ -544,17 +543,17 @@ async def run_items(world: World, items: list[tuple[dict[str, Any], Expect]], to
             start = len(world.fake.calls)
             await feed(world, update, expect)
             await check(world, update, expect, world.fake.calls[start:], before, blocked)
-            if world.channel.relay.wake.is_set():  # what the relay loop would do now
-                world.channel.relay.wake.clear()
-                await world.channel.relay.run_once()
+            if world.channel.app.tickets.wake.is_set():  # what the relay loop would do now
+                world.channel.app.tickets.wake.clear()
+                await world.channel.background.relay.run_once()
 
 
 async def settle_and_check_store(world: World) -> None:
     channel = world.channel
     for _ in range(20):
-        if not await channel.relay.run_once():
+        if not await channel.background.relay.run_once():
             break
-    await channel.scheduler.run_once(channel.send)
+    await channel.background.scheduler.run_once(channel.background.delivery)
     if channel.in_flight.count or world.failures:
         raise AssertionError(f"after the batch: {channel.in_flight.count} in flight, failures {world.failures}")
     consistent(world.db, world.content, world.clock.now())
@@ -776,7 +775,7 @@ def test_the_core_answers_any_incoming(tmp_path: Path, content, matcher, transla
     with asyncio.Runner() as runner:
         store = runner.run(SqliteStore.open(tmp_path / "core.sqlite3"))
         clock = ManualClock(START)
-        engine = Engine(store=store, content=content, matcher=matcher, translators=translators, clock=clock)
+        engine = wire(store, content, translators, clock, matcher).engine
         for user in ("1", "2"):  # two agree to the privacy notice (issue 7); "3" and the others stay at it
             runner.run(engine.handle(Incoming(CHANNEL, user, "action", action="consent:yes")))
 
@@ -787,8 +786,7 @@ def test_the_core_answers_any_incoming(tmp_path: Path, content, matcher, transla
             async def play():
                 for event in events:
                     clock.advance(GAP)
-                    routed = await engine.route(event)
-                    for reply in routed.replies:
+                    for reply in await engine.handle(event):
                         assert reply.text.strip(), event
                         for row in reply.buttons:
                             for button in row:

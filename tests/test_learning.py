@@ -26,7 +26,7 @@ async def ask(engine, user: str, text: str) -> list[str]:
     if await engine.store.get_person(CH, user) is None:
         await engine.handle(Incoming(CH, user, "command", action="start", lang_hint="de"))
         await engine.handle(Incoming(CH, user, "action", action="consent:yes"))
-    replies = (await engine.route(Incoming(CH, user, "text", text=text, lang_hint="de"))).replies
+    replies = await engine.handle(Incoming(CH, user, "text", text=text, lang_hint="de"))
     return [a for r in replies for a in actions(r)]
 
 
@@ -36,7 +36,7 @@ async def answered(store, user: str) -> list[str]:
 
 
 async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, store, content, clock, translators):
-    learning = Learning(store, content, clock, engine, translators["de"], engine.matcher)
+    learning = Learning(store, content, clock, engine.faq, translators["de"])
     assert "staff" in await ask(engine, "a1", BIKE)  # unsure: offers a person
     assert "staff" in await ask(engine, "b1", BIKE_AGAIN)
     assert await answered(store, "a1") == [] and await answered(store, "b1") == []
@@ -54,7 +54,7 @@ async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, 
 
 
 async def test_learn_refuses_unknown_ids_and_needs_a_question(engine, store, content, clock, translators):
-    learning = Learning(store, content, clock, engine, translators["de"], engine.matcher)
+    learning = Learning(store, content, clock, engine.faq, translators["de"])
     await engine.handle(Incoming(CH, "e1", "command", action="start", lang_hint="de"))
     await engine.handle(Incoming(CH, "e1", "action", action="consent:yes"))
     person = await store.get_person(CH, "e1")
@@ -135,7 +135,7 @@ def test_a_late_start_skips_the_weeks_digest_but_not_on_monday(tmp_path, monkeyp
 async def test_content_export_and_faq_eval_with_and_without_learned(
     engine, store, content, clock, translators, tmp_path
 ):
-    learning = Learning(store, content, clock, engine, translators["de"], engine.matcher)
+    learning = Learning(store, content, clock, engine.faq, translators["de"])
     await learning.learn("leisure", [Question(BIKE, "de")])
     await learning.learn("housing", [Question("متى أحصل على شقة؟", "ar")])
     sample = tmp_path / "sample.jsonl"

@@ -55,13 +55,13 @@ async def test_delete_on_telegram_closes_the_topic_tells_staff_and_the_topic_goe
         notice = fake.messages_in_topic(chat, thread)[-1]
         assert "🗑" in notice["text"] and "Samir" not in notice["text"] and "حسن" not in notice["text"]
         # Staff writing into the topic afterwards reaches no one, and nothing about the person is stored.
-        await running.channel.relay.run_once()
+        await running.channel.background.relay.run_once()
         rows = await running.channel.app.store.table_rows()
         worker = fake.user(7900, "Team", "de")
         fake.topics[(chat, thread)]["closed"] = False
         fake.topic_message(staff, thread, worker, "Hallo?")
         clock.advance(timedelta(seconds=2))
-        await running.channel.relay.run_once()
+        await running.channel.background.relay.run_once()
     assert rows["people"] == [] and rows["tickets"] == [] and rows["relay"] == []
     assert not any("copied_from" in m for m in fake.messages_to(user.chat_id))
     assert "حسن" not in str(rows)

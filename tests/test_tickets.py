@@ -241,7 +241,7 @@ async def test_an_emergency_is_answered_at_once_and_marked_urgent(fake, tmp_path
 async def test_a_staff_group_without_topics_or_rights_stops_the_start(
     fake, tmp_path: Path, clock, topics, rights, message
 ):
-    from handlers.telegram.relay import StartupError
+    from handlers.telegram.app import StartupError
 
     fake.staff_group(STAFF_ID, topics=topics, can_manage_topics=rights)
     with pytest.raises(StartupError, match=message):

@@ -9,33 +9,33 @@ import logging
 import signal
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.bootstrap import App, build_app
+from bot.actions import command_menu
+from bot.bootstrap import App, Background, build_app
 from bot.clock import Clock
-from bot.commands import user_commands
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
-from bot.models import Outgoing
-from bot.scheduler import Scheduler, Undeliverable
 from handlers.telegram import groups, private, staff
-from handlers.telegram.broadcast import Broadcaster
 from handlers.telegram.delivery import deliver
-from handlers.telegram.loops import repeat
+from handlers.telegram.messenger import CHANNEL, TelegramMessenger
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests, StaffOnly
-from handlers.telegram.relay import Relay, check_staff_group, close_topic, reopen_topic
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
+
+
+class StartupError(Exception):
+    """The staff group is not usable for tickets; worded for the person starting the bot."""
 
 
 def make_bot(settings: Settings, request_timeout: float = 60.0) -> Bot:
@@ -43,6 +43,20 @@ def make_bot(settings: Settings, request_timeout: float = 60.0) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=request_timeout)
     session.middleware(RetryRequests())
     return Bot(settings.telegram_token, session=session)
+
+
+async def check_staff_group(bot: Bot, chat_id: int) -> None:
+    try:
+        chat = await bot.get_chat(chat_id)
+    except TelegramBadRequest:
+        raise StartupError(f"STAFF_CHAT_ID {chat_id}: the bot cannot see this group (add it as admin)") from None
+    if not chat.is_forum:
+        raise StartupError(f"STAFF_CHAT_ID {chat_id}: topics are off in this group; turn on Topics in its settings")
+    member = await bot.get_chat_member(chat_id, bot.id)
+    if getattr(member, "status", "") not in ("administrator", "creator") or (
+        member.status == "administrator" and not getattr(member, "can_manage_topics", False)
+    ):
+        raise StartupError(f"STAFF_CHAT_ID {chat_id}: make the bot an admin with the right to manage topics")
 
 
 @dataclass
@@ -54,89 +68,36 @@ class TelegramChannel:
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     in_flight: InFlight = field(default_factory=InFlight)
     tick_seconds: float = 5.0
-    relay: Relay = field(init=False)
-    broadcaster: Broadcaster = field(init=False)
+    messenger: TelegramMessenger = field(init=False)
+    background: Background = field(init=False)
     dispatcher: Dispatcher = field(init=False)
-    scheduler: Scheduler = field(init=False)
+    inbox: Inbox | None = None  # made at start, when the bot's id is known
 
     def __post_init__(self) -> None:
-        self.relay = Relay(
-            self.bot, self.app.store, self.app.engine.tickets, self.clock, self.boot_id, self.settings.staff_chat_id
-        )
-        self.broadcaster = Broadcaster(
-            self.bot, self.app.store, self.app.announcements, self.clock, self.boot_id, self.settings.staff_chat_id
-        )
-        dp = Dispatcher(
-            engine=self.app.engine,
-            staff=self.app.staff,
-            relay=self.relay,
-            app=self.app,
-            broadcaster=self.broadcaster,
-            staff_chat_id=self.settings.staff_chat_id,
-            staff_chats=self.staff_chats,
-        )
+        self.messenger = TelegramMessenger(self.bot)
+        self.background = self.app.background(self.messenger, {CHANNEL: self.messenger}, self.boot_id)
+        staff_chats = self.app.staff_chats.all
+        dp = Dispatcher(engine=self.app.engine, app=self.app, staff_chats=staff_chats)
         dp.update.outer_middleware(self.in_flight)
-        dp.update.outer_middleware(OncePerUpdate(self.app.store, self.clock, self.channel, self.boot_id))
-        # The staff router comes before the groups router, which leaves every other group.
         staff_tr = self.app.staff.tr
         staff_only = StaffOnly(
-            self.clock,
-            self.settings.staff_ids,
-            "⛔ " + staff_tr.gettext("Only the team can use this. Your message was not passed on."),
+            self.app.access, "⛔ " + staff_tr.gettext("Only the team can use this. Your message was not passed on.")
         )
-        dp.include_routers(private.make_router(), staff.make_router(self.staff_chats, staff_only), groups.make_router())
+        # The staff router comes before the groups router, which leaves every other group.
+        dp.include_routers(private.make_router(), staff.make_router(staff_chats, staff_only), groups.make_router())
         dp.errors.register(self._on_error)
         self.dispatcher = dp
-        self.scheduler = Scheduler(self.app.store, self.app.notices, self.clock, self.boot_id)
-
-    async def send(self, message: Outgoing) -> None:
-        """Deliver a message the bot sends by itself (from the outbox)."""
-        if message.channel is None and message.staff_topic is not None:
-            chat, thread = message.staff_topic
-            try:
-                # A closed topic takes no messages: open it for the notice (it is closed again right after).
-                await reopen_topic(self.bot, chat, thread)
-                await deliver(self.bot, chat, [message.reply], thread=thread)
-            except TelegramBadRequest as exc:
-                if "thread not found" not in exc.message and "TOPIC_ID_INVALID" not in exc.message:
-                    raise
-                await deliver(self.bot, chat, [message.reply])  # staff deleted the topic: tell the group
-                return
-            if message.close_topic:
-                await close_topic(self.bot, chat, thread)
-        elif message.channel is None:
-            chat = self.relay.staff_chat_for(message.office_id)
-            if chat is None:
-                raise Undeliverable("STAFF_CHAT_ID is not set")
-            await deliver(self.bot, chat, [message.reply])
-        elif message.channel == private.CHANNEL and message.user_id:
-            try:
-                await deliver(self.bot, int(message.user_id), [message.reply])
-            except TelegramForbiddenError:
-                raise Undeliverable("the person blocked the bot") from None
-        else:
-            raise Undeliverable(f"channel {message.channel}")
-
-    async def run_background(self, stop: asyncio.Event) -> None:
-        """The scheduler (reminders, notices) and the relay (tickets), until `stop`."""
-        await asyncio.gather(
-            self.run_scheduler(stop),
-            repeat(self.app.engine.privacy.retention_if_due, stop, self.tick_seconds, "retention"),
-            self.relay.run(stop, self.tick_seconds),
-            self.broadcaster.run(stop, self.tick_seconds),
-        )
-
-    async def run_scheduler(self, stop: asyncio.Event) -> None:
-        await repeat(lambda: self.scheduler.run_once(self.send), stop, self.tick_seconds, "scheduler")
-
-    @property
-    def staff_chats(self) -> set[int]:
-        chats = {o.staff_chat_id for o in self.app.content.offices.values() if o.staff_chat_id}
-        return chats | ({self.settings.staff_chat_id} if self.settings.staff_chat_id else set())
 
     @property
     def channel(self) -> str:
         return f"telegram:{self.bot.id}"
+
+    async def run_background(self, stop: asyncio.Event) -> None:
+        """The outbox, the relay and the announcements, until `stop`."""
+        try:
+            await self.background.run(stop, self.tick_seconds)
+        finally:
+            await self.background.settle()
 
     async def _on_error(self, event: ErrorEvent) -> None:
         # Log the kind of failure only: never the person's text or name.
@@ -148,38 +109,38 @@ class TelegramChannel:
             user, chat = event.update.callback_query.from_user, event.update.callback_query.message.chat.id
         if user is not None and chat is not None:
             try:
-                await deliver(self.bot, chat, [await self.app.engine.apology(private.CHANNEL, str(user.id))])
+                await deliver(self.bot, chat, [await self.app.engine.apology(CHANNEL, str(user.id))])
             except Exception as exc:
                 log.error("apology failed: %s", type(exc).__name__)
 
     async def register_commands(self) -> None:
-        translators = self.app.engine.translators
+        translators = self.app.translators
         for lang in LANGUAGES:
-            commands = [BotCommand(command=c, description=d) for c, d in user_commands(translators[lang])]
+            commands = [BotCommand(command=c, description=d) for c, d in command_menu(translators[lang])]
             await self.bot.set_my_commands(commands, language_code=lang)
-        default = [BotCommand(command=c, description=d) for c, d in user_commands(translators[DEFAULT_LANGUAGE])]
+        default = [BotCommand(command=c, description=d) for c, d in command_menu(translators[DEFAULT_LANGUAGE])]
         await self.bot.set_my_commands(default)
 
     async def resume_unfinished(self) -> int:
         """Handle again the updates a previous run claimed but did not finish."""
-        pending = await self.app.store.unfinished_updates(self.channel, self.boot_id)
+        assert self.inbox is not None
+        pending = await self.inbox.unfinished()
         for _update_id, payload in pending:
             update = Update.model_validate_json(payload, context={"bot": self.bot})
             await self.dispatcher.feed_update(self.bot, update)
         return len(pending)
 
-    async def prune(self) -> None:
-        await self.app.store.prune_updates(self.clock.now() - timedelta(days=7))
-
     async def start(self) -> None:
         await self.bot.me()  # fills bot.id (and fails early on a wrong token)
-        for chat in sorted(self.staff_chats):
+        self.inbox = self.app.inbox(self.channel, self.boot_id)
+        self.dispatcher.update.outer_middleware(OncePerUpdate(self.inbox))
+        for chat in sorted(self.app.staff_chats.all):
             await check_staff_group(self.bot, chat)
         await self.register_commands()
         resumed = await self.resume_unfinished()
         if resumed:
             log.info("handled %d updates left unfinished by the previous run", resumed)
-        await self.prune()
+        await self.inbox.prune()
 
     async def run_polling(self, stop: asyncio.Event, polling_timeout: int = 30) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)

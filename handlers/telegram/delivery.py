@@ -11,7 +11,7 @@ from handlers.telegram.render import as_html, keyboard, split_text
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def _try_edit(bot: Bot, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:
+async def edit_in_place(bot: Bot, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:
     try:
         await bot.edit_message_text(
             chat_id=chat_id,
@@ -38,7 +38,7 @@ async def deliver(
     for index, reply in enumerate(replies):
         chunks = split_text(reply.text, reply.lang)
         if index == 0 and reply.replace and edit_message_id is not None and len(chunks) == 1 and not reply.attachments:
-            if await _try_edit(bot, chat_id, edit_message_id, chunks[0], reply):
+            if await edit_in_place(bot, chat_id, edit_message_id, chunks[0], reply):
                 continue
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1

@@ -13,9 +13,9 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from bot.clock import Clock
+from bot.access import StaffAccess
+from bot.inbox import Inbox
 from bot.models import Actor
-from bot.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +99,11 @@ class InFlight(BaseMiddleware):
 
 
 class OncePerUpdate(BaseMiddleware):
-    """Claim each update in the store before handling it.
+    """Claim each update in the inbox (bot/inbox.py) before handling it: a duplicate is skipped, an update a
+    crashed run had claimed but not finished is handled again by the next run."""
 
-    A duplicate delivery (same update_id: a webhook retry, a restart before the offset was confirmed) is
-    skipped; an update a crashed run had claimed but not finished is handled again by the next run.
-    """
-
-    def __init__(self, store: Store, clock: Clock, channel: str, boot_id: str):
-        self.store = store
-        self.clock = clock
-        self.channel = channel
-        self.boot_id = boot_id
+    def __init__(self, inbox: Inbox):
+        self.inbox = inbox
 
     async def __call__(
         self,
@@ -118,9 +112,7 @@ class OncePerUpdate(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        payload = event.model_dump_json(exclude_none=True)
-        claimed = await self.store.claim_update(self.channel, event.update_id, payload, self.boot_id, self.clock.now())
-        if not claimed:
+        if not await self.inbox.claim(event.update_id, event.model_dump_json(exclude_none=True)):
             log.info("update %d delivered again: skipped", event.update_id)
             return UNHANDLED
         ok = False
@@ -129,40 +121,16 @@ class OncePerUpdate(BaseMiddleware):
             ok = True
             return result
         finally:
-            await self.store.finish_update(self.channel, event.update_id, ok, self.clock.now())
+            await self.inbox.finish(event.update_id, ok)
 
 
 class StaffOnly(BaseMiddleware):
-    """Staff handlers run only for members of the staff group (and, when an allow-list is set, only for
-    the ids on it). Membership is asked from Telegram and trusted for `ttl_seconds` only, so someone
-    removed from the group loses access within that time. The staff member reaches handlers as `actor`.
-    """
+    """Staff handlers run only for those the core's staff access allows (bot/access.py); Telegram is asked
+    whether they are members of the group. The staff member reaches handlers as `actor`."""
 
-    def __init__(self, clock: Clock, allowed: frozenset[int], refusal: str, ttl_seconds: float = 60.0):
-        self.clock = clock
-        self.allowed = allowed
+    def __init__(self, access: StaffAccess, refusal: str):
+        self.access = access
         self.refusal = refusal
-        self.ttl_seconds = ttl_seconds
-        self._known: dict[tuple[int, int], tuple[bool, float]] = {}
-
-    async def is_staff(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        if self.allowed and user_id not in self.allowed:
-            return False
-        now = self.clock.now().timestamp()
-        known = self._known.get((chat_id, user_id))
-        if known is not None and now - known[1] < self.ttl_seconds:
-            return known[0]
-        try:
-            member = await bot.get_chat_member(chat_id, user_id)
-            is_member = member.status in ("creator", "administrator", "member") or bool(
-                getattr(member, "is_member", False)
-            )
-        except TelegramBadRequest:
-            is_member = False
-        if len(self._known) > 10_000:
-            self._known.clear()
-        self._known[(chat_id, user_id)] = (is_member, now)
-        return is_member
 
     async def __call__(
         self,
@@ -171,12 +139,13 @@ class StaffOnly(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user, chat, bot = data.get("event_from_user"), data.get("event_chat"), data["bot"]
-        if user is None or chat is None or (user.is_bot and not self._anonymous_admin(event, chat.id)):
+        anonymous_admin = self._anonymous_admin(event, chat.id) if chat is not None else False
+        if user is None or chat is None or (user.is_bot and not anonymous_admin):
             return None
-        if self._anonymous_admin(event, chat.id):
-            allowed = not self.allowed  # an anonymous admin cannot be matched against the allow-list
+        if anonymous_admin:
+            allowed = self.access.allows_anonymous_admin()
         else:
-            allowed = await self.is_staff(bot, chat.id, user.id)
+            allowed = await self.access.allows(chat.id, user.id, lambda: _is_member(bot, chat.id, user.id))
         if allowed:
             data["actor"] = Actor(str(user.id), user.full_name)
             return await handler(event, data)
@@ -190,3 +159,11 @@ class StaffOnly(BaseMiddleware):
     @staticmethod
     def _anonymous_admin(event: TelegramObject, chat_id: int) -> bool:
         return isinstance(event, Message) and event.sender_chat is not None and event.sender_chat.id == chat_id
+
+
+async def _is_member(bot: Bot, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramBadRequest:
+        return False
+    return member.status in ("creator", "administrator", "member") or bool(getattr(member, "is_member", False))

@@ -1,4 +1,5 @@
-"""Private chats with people: commands, text, button presses, and everything else they may send."""
+"""Private chats with people: every message and button press becomes one `Incoming` for the engine, and
+its replies become Telegram messages."""
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -6,34 +7,29 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from bot.actions import person_command_names
 from bot.engine import Engine
-from bot.models import Incoming
-from bot.records import Direction
+from bot.models import Incoming, MessageRef
 from handlers.telegram.delivery import answer
-from handlers.telegram.relay import Relay
-
-CHANNEL = "telegram"
-COMMANDS = (
-    "menu",
-    "appointments",
-    "book",
-    "events",
-    "news",
-    "language",
-    "lang",
-    "help",
-    "privacy",
-    "office",
-    "mydata",
-    "delete",
-)
+from handlers.telegram.messenger import CHANNEL
 
 
 def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> Incoming:
     user = message.from_user
     assert user is not None
-    meta = {"first_name": user.first_name}
-    return Incoming(CHANNEL, str(user.id), kind, text=text, action=action, lang_hint=user.language_code, meta=meta)  # type: ignore[arg-type]
+    media = message.document or message.video or message.audio or message.voice or message.video_note
+    return Incoming(
+        CHANNEL,
+        str(user.id),
+        kind,  # type: ignore[arg-type]
+        text=text,
+        action=action,
+        lang_hint=user.language_code,
+        meta={"first_name": user.first_name},
+        source=MessageRef(message.chat.id, message.message_id),
+        reply_to=message.reply_to_message.message_id if message.reply_to_message else None,
+        size=int(getattr(media, "file_size", 0) or 0),
+    )
 
 
 async def start(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
@@ -51,34 +47,15 @@ async def unknown_command(message: Message, engine: Engine, bot: Bot) -> None:
     await answer(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
 
 
-FILE_LIMIT = 50 * 1024 * 1024  # what a bot may send on; bigger files cannot be passed to staff
-
-
-def _file_size(message: Message) -> int:
-    media = message.document or message.video or message.audio or message.voice or message.video_note
-    return int(getattr(media, "file_size", 0) or 0)
-
-
-async def _relay_or_answer(message: Message, event: Incoming, engine: Engine, bot: Bot, relay: Relay | None) -> None:
-    routed = await engine.route(event)
-    if routed.ticket_id is not None and relay is not None:
-        if _file_size(message) > FILE_LIMIT:
-            await answer(bot, message.chat.id, [await engine.file_too_big(event.channel, event.user_id)])
-            return
-        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-        await relay.take(routed.ticket_id, Direction.IN, message, reply_to)
-    await answer(bot, message.chat.id, routed.replies)
-
-
-async def text(message: Message, engine: Engine, bot: Bot, relay: Relay | None = None) -> None:
+async def text(message: Message, engine: Engine, bot: Bot) -> None:
     event = _incoming(message, "text", text=message.text or "")
-    await _relay_or_answer(message, event, engine, bot, relay)
+    await answer(bot, message.chat.id, await engine.handle(event))
 
 
-async def anything_else(message: Message, engine: Engine, bot: Bot, relay: Relay | None = None) -> None:
-    # Stickers, photos, voice, locations ...: relayed to staff in a ticket, else a friendly answer.
+async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
+    # Stickers, photos, voice, locations ...: passed to staff in a ticket, else a friendly answer.
     event = _incoming(message, "unsupported", text=str(message.content_type))
-    await _relay_or_answer(message, event, engine, bot, relay)
+    await answer(bot, message.chat.id, await engine.handle(event))
 
 
 async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
@@ -108,7 +85,7 @@ def make_router() -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user)
     router.edited_message.filter(F.chat.type == ChatType.PRIVATE, F.from_user)
     router.message.register(start, CommandStart())
-    router.message.register(known_command, Command(*COMMANDS))
+    router.message.register(known_command, Command(*(n for n in person_command_names() if n != "start")))
     router.message.register(unknown_command, F.text.startswith("/"))
     router.message.register(text, F.text)
     router.edited_message.register(text, F.text)

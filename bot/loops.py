@@ -1,4 +1,4 @@
-"""The channel's background loops (scheduler, relay, broadcaster) share one way of waiting for work."""
+"""The background loops (outbox, relay, announcements, retention) share one way of waiting for work."""
 
 import asyncio
 import logging

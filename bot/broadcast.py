@@ -1,29 +1,27 @@
-"""Send announcements: a stored job per announcement, one row per person, paced under Telegram's limits.
+"""Send announcements: a stored job per announcement, one row per person, paced under the channel's limits.
 
-About 30 messages a second are allowed overall (each person gets one message, so the one-per-second per
-chat limit holds by itself). We send at most `rate` (default 30) messages in any second, counted from the
-moment the previous messages were answered, so however the requests travel, Telegram never sees more than
-`rate` arriving within a second; a 429 pauses all sending for `retry_after` (RetryRequests). Each person's row is marked when their message went out: after a crash or
-restart the job goes on with the people not yet marked. A progress message in the staff group is edited as
-it goes, and ends with a report.
+On Telegram about 30 messages a second are allowed overall (each person gets one message, so the
+one-per-second per chat limit holds by itself). We send at most `rate` (default 30) messages in any second,
+counted from the moment the previous messages were answered, so however the requests travel, Telegram never
+sees more than `rate` arriving within a second; a 429 pauses all sending for `retry_after` (the adapter's
+retries). Each person's row is marked when their message went out: after a crash or restart the job goes on
+with the people not yet marked. A progress message in the staff group is edited as it goes, and ends with
+a report.
 """
 
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from bot.announcements import Announcements
 from bot.clock import Clock
+from bot.loops import repeat
+from bot.messenger import PersonChannel, Refused, StaffRoom, Unreachable
 from bot.models import Person
 from bot.ports import Store
 from bot.records import Announcement, AnnouncementStatus, SendState
-from handlers.telegram.delivery import deliver
-from handlers.telegram.loops import repeat
-from handlers.telegram.render import keyboard
 
 log = logging.getLogger(__name__)
 CATCH_UP_SECONDS = 0.5
@@ -31,7 +29,8 @@ CATCH_UP_SECONDS = 0.5
 
 @dataclass
 class Broadcaster:
-    bot: Bot
+    staff: StaffRoom
+    people: Mapping[str, PersonChannel]  # by `Person.channel`
     store: Store
     announcements: Announcements
     clock: Clock
@@ -39,7 +38,6 @@ class Broadcaster:
     staff_chat_id: int | None
     rate: float = 30.0
     progress_every: float = 2.0
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
     _answered: deque = field(default_factory=deque)  # when the last `rate` messages were answered
     _in_flight: asyncio.Future | None = None
     _next_send: float | None = None
@@ -49,7 +47,7 @@ class Broadcaster:
             for announcement_id in await self.store.sending_announcements():
                 await self.send(announcement_id, stop)
 
-        await repeat(round_, stop, tick_seconds, "broadcast", self.wake)
+        await repeat(round_, stop, tick_seconds, "broadcast", self.announcements.wake)
 
     async def _pace(self) -> None:
         # Evenly spaced at `rate` on a schedule that may catch up on a short stall (half a second's worth,
@@ -77,18 +75,14 @@ class Broadcaster:
         reply = self.announcements.progress(announcement, self.rate, final)
         await self._pace()  # the progress message counts against the same limit
         try:
-            if announcement.progress_message is None:
-                sent = await self.bot.send_message(self.staff_chat_id, reply.text, reply_markup=keyboard(reply))
-                await self.store.set_announcement_progress(announcement_id, self.staff_chat_id, sent.message_id)
+            if announcement.progress_message is None or announcement.progress_chat is None:
+                sent = await self.staff.post(self.staff_chat_id, [reply])
+                if sent is not None:
+                    await self.store.set_announcement_progress(announcement_id, self.staff_chat_id, sent)
             else:
-                await self.bot.edit_message_text(
-                    chat_id=announcement.progress_chat,
-                    message_id=announcement.progress_message,
-                    text=reply.text,
-                    reply_markup=keyboard(reply),
-                )
-        except TelegramBadRequest:
-            pass  # progress is a courtesy ("not modified" included): never let it stop the sending
+                await self.staff.edit(announcement.progress_chat, announcement.progress_message, reply)
+        except Refused:
+            pass  # progress is a courtesy: never let it stop the sending
         finally:
             self._sent()
 
@@ -117,7 +111,7 @@ class Broadcaster:
     async def _one(self, announcement: Announcement, person_id: int) -> None:
         now = self.clock.now()
         person = await self.store.person_by_id(person_id)
-        if person is None or person.channel != "telegram" or person.banned:
+        if person is None or person.channel not in self.people or person.banned:
             await self.store.finish_delivery(announcement.id, person_id, SendState.FAILED, now)
             return
         await self._pace()
@@ -133,18 +127,18 @@ class Broadcaster:
             await asyncio.wait({self._in_flight})
 
     async def _send_and_mark(self, announcement: Announcement, person: Person) -> None:
+        channel = self.people[person.channel]
+        message = self.announcements.message_for(announcement.texts, person.language)
         try:
             try:
-                await deliver(
-                    self.bot, int(person.user_id), [self.announcements.message_for(announcement.texts, person.language)]
-                )
+                await channel.send(person.user_id, [message])
             finally:
                 self._sent()
-        except TelegramForbiddenError:
+        except Unreachable:
             await self.store.set_inactive(person.id, self.clock.now())
             await self.store.finish_delivery(announcement.id, person.id, SendState.BLOCKED, self.clock.now())
             return
-        except TelegramBadRequest:
+        except Refused:
             await self.store.finish_delivery(announcement.id, person.id, SendState.FAILED, self.clock.now())
             return
         except Exception:

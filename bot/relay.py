@@ -1,0 +1,139 @@
+"""The relay loop: sends the stored messages between people and their forum topic in the staff group.
+
+Each message was stored first (bot/tickets.py, bot/ticket_staff.py); here it is claimed, sent through the
+channel port, and what happened is reported to the ticket desk, with the id it got on the other side, so
+replies and edits can be linked both ways. A claim left by a run that stopped is taken over by the next
+run; a message that could not be sent for now stays pending and is tried again.
+"""
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.loops import repeat
+from bot.messenger import PersonChannel, Refused, StaffChats, StaffRoom, TryLater, Unreachable
+from bot.models import MessageRef, Reply
+from bot.ports import Store
+from bot.records import Direction, RelayKind, RelayMessage
+from bot.tickets import RelayJob, TicketDesk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Relay:
+    tickets: TicketDesk
+    staff: StaffRoom
+    people: Mapping[str, PersonChannel]  # by `Person.channel`
+    staff_chats: StaffChats
+    boot_id: str
+
+    @property
+    def store(self) -> Store:
+        return self.tickets.store
+
+    async def run(self, stop: asyncio.Event, tick_seconds: float = 2.0) -> None:
+        await repeat(self.run_once, stop, tick_seconds, "relay", self.tickets.wake)
+
+    async def run_once(self) -> int:
+        jobs = await self.tickets.claim(self.boot_id)
+        for job in jobs:
+            await self._one(job)
+        return len(jobs)
+
+    async def _one(self, job: RelayJob) -> None:
+        message = job.message
+        try:
+            if message.kind == RelayKind.CLOSE:
+                target = await self._close(job)
+            elif message.direction == Direction.IN:
+                target = await self._to_topic(job)
+            else:
+                target = await self._to_person(job)
+        except Unreachable:
+            if message.direction == Direction.OUT:
+                await self.tickets.blocked(job)
+            else:  # the staff group cannot be reached: keep the message until it can
+                log.error("relay %s: the staff group cannot be reached", message.id)
+                await self.tickets.later(job)
+        except TryLater as exc:
+            log.warning("relay %s not sent yet: %s", message.id, exc)
+            await self.tickets.later(job)
+        except Refused as exc:
+            log.error("relay %s refused: %s", message.id, exc)
+            await self.tickets.refused(job)
+        else:
+            await self.tickets.delivered(job, target)
+
+    # -- person -> topic ----------------------------------------------------------------------------------
+
+    async def _topic(self, job: RelayJob) -> tuple[int, int, bool]:
+        """The person's topic: (chat, thread, made now)."""
+        topic = await self.store.topic_of(job.person.id)
+        if topic is not None:
+            return topic[0], topic[1], False
+        chat = self.staff_chats.for_office(job.person.office_id)
+        if chat is None:
+            raise Refused("no staff group configured")
+        thread = await self.staff.create_topic(chat, self.tickets.topic_title(job.ticket, job.person))
+        await self.store.set_topic(job.person.id, chat, thread)
+        return chat, thread, True
+
+    async def _to_topic(self, job: RelayJob) -> tuple[int, int]:
+        message = job.message
+        chat, thread, made = await self._topic(job)
+        if not made and message.kind == RelayKind.TEXT and await self.store.first_relay_of(job.ticket.id) == message.id:
+            # A new ticket's card in the person's existing topic: open it again and show the new number.
+            await self.staff.reopen_topic(chat, thread)
+            await self.staff.rename_topic(chat, thread, self.tickets.topic_title(job.ticket, job.person))
+        if message.kind == RelayKind.TEXT:
+            sent = await self.staff.post(chat, [Reply(message.text or "", self.tickets.staff_tr.lang)], thread)
+            return chat, sent or 0
+        reply_to = await self._reply_target(message, chat)
+        copied = await self.staff.copy_into(chat, thread, self._source(message), reply_to)
+        return chat, copied
+
+    async def _close(self, job: RelayJob) -> None:
+        topic = await self.store.topic_of(job.person.id)
+        if topic is not None:
+            await self.staff.close_topic(*topic)
+
+    # -- staff -> person ----------------------------------------------------------------------------------
+
+    async def _to_person(self, job: RelayJob) -> tuple[int, int] | None:
+        message, person = job.message, job.person
+        channel = self.people.get(person.channel)
+        if channel is None:
+            raise Refused(f"no channel {person.channel!r} in this process")
+        chat = int(person.user_id) if person.user_id.lstrip("-").isdigit() else 0
+        if message.kind == RelayKind.TEXT:
+            reply = Reply(message.text or "", person.language, message.buttons)
+            sent = await channel.send(person.user_id, [reply])
+            return (chat, sent) if sent else None
+        if message.kind == RelayKind.EDIT:
+            original = await self.store.relay_by_source(message.source_chat or 0, message.source_message or 0)
+            if original is not None and original.target_message is not None:
+                await channel.edit_text(person.user_id, original.target_message, message.text or "")
+            return None
+        reply_to = await self._reply_target(message, chat)
+        copied = await channel.copy_to(person.user_id, self._source(message), reply_to)
+        return chat, copied
+
+    @staticmethod
+    def _source(message: RelayMessage) -> MessageRef:
+        return MessageRef(message.source_chat or 0, message.source_message or 0)
+
+    async def _reply_target(self, message: RelayMessage, target_chat: int) -> int | None:
+        """Keep a reply's link on the other side: what the replied-to message is called there."""
+        if message.reply_to is None or message.source_chat is None:
+            return None
+        # The replied-to message was itself relayed from the other side ...
+        relayed = await self.store.relay_by_target(message.source_chat, message.reply_to)
+        if relayed is not None and relayed.source_chat == target_chat and relayed.source_message:
+            return relayed.source_message
+        # ... or it is a message of this side that was relayed over before.
+        original = await self.store.relay_by_source(message.source_chat, message.reply_to)
+        if original is not None and original.target_chat == target_chat and original.target_message:
+            return original.target_message
+        return None

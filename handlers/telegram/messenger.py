@@ -1,0 +1,126 @@
+"""The channel port (bot/messenger.py) on Telegram with aiogram: the calls, and Telegram's errors said in the
+core's words (try later, unreachable, refused, topic gone)."""
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import ReplyParameters
+
+from bot.messenger import Refused, TopicGone, TryLater, Unreachable
+from bot.models import MessageRef, Reply
+from handlers.telegram.delivery import deliver, edit_in_place
+
+CHANNEL = "telegram"
+# Telegram's words for a forum topic that was deleted or cannot be used (tests/fakebot cites its sources).
+_TOPIC_GONE = ("message thread not found", "TOPIC_ID_INVALID", "TOPIC_DELETED", "TOPIC_CLOSED")
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except TelegramForbiddenError as exc:
+        raise Unreachable(exc.message) from None
+    except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+        raise TryLater(type(exc).__name__) from None
+    except TelegramBadRequest as exc:
+        if any(words in exc.message for words in _TOPIC_GONE):
+            raise TopicGone(exc.message) from None
+        raise Refused(exc.message) from None
+    except TelegramAPIError as exc:
+        raise Refused(exc.message) from None
+
+
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True) if message_id else None
+
+
+class TelegramMessenger:
+    """People in private chats, and the staff group with one forum topic per person."""
+
+    name = CHANNEL
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    # -- PersonChannel ----------------------------------------------------------------------------------------
+
+    async def send(self, user_id: str, replies: Sequence[Reply], reply_to: int | None = None) -> int | None:
+        with translated():
+            return await deliver(self.bot, int(user_id), list(replies))
+
+    async def copy_to(self, user_id: str, source: MessageRef, reply_to: int | None = None) -> int:
+        with translated():
+            copied = await self.bot.copy_message(
+                int(user_id), source.chat, source.message, reply_parameters=_reply(reply_to)
+            )
+        return copied.message_id
+
+    async def edit_text(self, user_id: str, message_id: int, text: str) -> None:
+        with translated():
+            try:
+                await self.bot.edit_message_text(chat_id=int(user_id), message_id=message_id, text=text)
+            except TelegramBadRequest as exc:
+                if "no text in the message" in exc.message:
+                    await self.bot.edit_message_caption(chat_id=int(user_id), message_id=message_id, caption=text)
+                elif "message is not modified" not in exc.message:
+                    raise
+
+    # -- StaffRoom --------------------------------------------------------------------------------------------
+
+    async def post(self, chat: int, replies: Sequence[Reply], thread: int | None = None) -> int | None:
+        with translated():
+            return await deliver(self.bot, chat, list(replies), thread=thread)
+
+    async def edit(self, chat: int, message_id: int, reply: Reply) -> None:
+        with translated():
+            if not await edit_in_place(self.bot, chat, message_id, reply.text, reply):
+                raise Refused("message cannot be edited")
+
+    async def copy_into(self, chat: int, thread: int, source: MessageRef, reply_to: int | None = None) -> int:
+        with translated():
+            copied = await self.bot.copy_message(
+                chat, source.chat, source.message, message_thread_id=thread, reply_parameters=_reply(reply_to)
+            )
+        return copied.message_id
+
+    async def create_topic(self, chat: int, title: str) -> int:
+        with translated():
+            created = await self.bot.create_forum_topic(chat, title)
+        return created.message_thread_id
+
+    async def reopen_topic(self, chat: int, thread: int) -> None:
+        with translated(), _unchanged_is_fine():
+            await self.bot.reopen_forum_topic(chat, thread)
+
+    async def rename_topic(self, chat: int, thread: int, title: str) -> None:
+        with translated(), _unchanged_is_fine():
+            await self.bot.edit_forum_topic(chat, thread, name=title)
+
+    async def close_topic(self, chat: int, thread: int) -> None:
+        with translated(), _unchanged_is_fine():
+            await self.bot.close_forum_topic(chat, thread)
+
+
+@contextlib.contextmanager
+def _unchanged_is_fine() -> Iterator[None]:
+    try:
+        yield
+    except TelegramBadRequest as exc:
+        if "TOPIC_NOT_MODIFIED" not in exc.message:  # open (or closed, or named so) already: fine
+            raise
+
+
+def telegram_ports(bot: Bot) -> tuple[TelegramMessenger, dict[str, TelegramMessenger]]:
+    """The staff room and the people's channels of a process that runs Telegram only."""
+    messenger = TelegramMessenger(bot)
+    return messenger, {CHANNEL: messenger}
