@@ -16,6 +16,7 @@ from bot.models import Actor, Button, Reply
 from bot.normalize import is_id, normalize_digits
 from bot.ports import Store
 from bot.records import AppointmentKind, AppointmentStatus, OutboxKind
+from bot.report import Report, build_report, stats_reply
 
 STATUS_MARK = {AppointmentStatus.BOOKED: "⏳", AppointmentStatus.ATTENDED: "✅", AppointmentStatus.MISSED: "❌"}
 
@@ -115,10 +116,12 @@ class StaffDesk:
         if name == "audit":
             return [await audit.listing(self.store, tr, self.content.timezone)]
         if name == "stats":
-            from bot.report import stats_reply  # the charts (matplotlib) load only when asked for
-
             return [await stats_reply(self.store, self.content, tr, self._today(), args)]
         return []
+
+    async def report(self, month: str, office_id: str | None = None) -> Report:
+        """The month's figures for the city (`willkommen report`, /stats)."""
+        return await build_report(self.store, self.content, self.tr, month, office_id)
 
     async def _block(self, name: str, words: list[str], actor: Actor | None = None) -> Reply:
         tr = self.tr

@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_content
 from bot.languages import LANGUAGES
+from bot.records import LearnedExample
 
 
 def _settings() -> Settings:
@@ -91,15 +92,15 @@ def cmd_main(args: argparse.Namespace) -> int:
     return cmd_chat(args)
 
 
-async def _learned(settings: Settings) -> list[dict]:
+async def _learned(settings: Settings) -> list[LearnedExample]:
     """Learned examples from the bot's database."""
-    from storage.sqlite import SqliteStore
+    from bot.bootstrap import build_app
 
-    store = await SqliteStore.open(settings.db_path)
+    app = await build_app(settings)
     try:
-        return await store.learned_examples()
+        return await app.learning.examples()
     finally:
-        await store.close()
+        await app.close()
 
 
 def cmd_faq_eval(args: argparse.Namespace) -> int:
@@ -208,16 +209,13 @@ def cmd_translations(args: argparse.Namespace) -> int:
 
 
 async def _report(settings: Settings, month: str, office: str | None):
-    from bot.i18n import load_translators
-    from bot.report import build_report
-    from storage import open_store
+    from bot.bootstrap import build_app
 
-    content = load_content(settings.content_path)
-    store = await open_store(str(settings.db_path))
+    app = await build_app(settings)
     try:
-        return await build_report(store, content, load_translators()[settings.staff_language], month, office)
+        return await app.staff.report(month, office)
     finally:
-        await store.close()
+        await app.close()
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -33,3 +33,22 @@ def test_importing_the_whole_core_loads_no_messaging_library():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_channels_reach_the_store_only_through_the_core():
+    """`handlers/` translate a platform's events; reading and writing the store is the core's (bot/)."""
+    offenders = []
+    for path in sorted((ROOT / "handlers").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Attribute) and node.attr == "store":
+                names = ["<something>.store"]
+            offenders += [
+                f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in ("storage", "<something>")
+            ]
+    assert offenders == []
