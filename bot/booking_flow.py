@@ -173,7 +173,8 @@ class BookingFlow:
 
     async def _days_with(self, office: Office) -> tuple[list[date], list[date]]:
         """Days in reach with free times, and days in reach that have times but all are taken."""
-        free, full = [], []
+        free: list[date] = []
+        full: list[date] = []
         for day in booking.days_in_reach(self.content, office, self.clock.now()):
             if not booking.slots_on(self.content, office, day):
                 continue
@@ -187,13 +188,13 @@ class BookingFlow:
             text = tr.gettext("{office} has no free time in the next {days} days.").format(
                 office=office.name, days=office.appointments.horizon_days
             )
-            rows = [(Button("🔔 " + tr.gettext("Tell me when a time is free"), f"{BOOK}:w:{choice.mode}:{office.id}"),)]
-            return Reply(text, person.language, (*rows, (back,)), replace=True)
+            watch = Button("🔔 " + tr.gettext("Tell me when a time is free"), f"{BOOK}:w:{choice.mode}:{office.id}")
+            return Reply(text, person.language, ((watch,), (back,)), replace=True)
         buttons = [
             Button(self._day_label(tr, day), f"{BOOK}:t:{choice.mode}:{office.id}:{booking.day_key(day)}")
             for day in free[:SHOW_DAYS]
         ]
-        rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+        rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         if full:
             rows.append(
                 (
@@ -224,7 +225,7 @@ class BookingFlow:
         if not slots:
             return await self._day_full(person, tr, choice, office, day)
         buttons = [Button("🕒 " + tr.time(s.start), f"{self._next_step(choice)}:{office.id}:{s.key}") for s in slots]
-        rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
+        rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
         text = "📅 " + tr.gettext("Step 3: Choose a time on {day}.").format(day=tr.day(day))
         return Reply(text, person.language, (*rows, (back,)), replace=True)
 
@@ -261,7 +262,7 @@ class BookingFlow:
     def _topics(self, person: Person, tr: Translator, choice: Choice, slot: Slot) -> Reply:
         base = f"{BOOK}:i:{choice.mode}:{slot.office_id}:{slot.key}"
         buttons = [Button(topic_label(tr, t), f"{base}:{t}") for t in booking.TOPICS]
-        rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+        rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
         rows.append((Button("⏭ " + tr.gettext("Skip"), f"{base}:-"),))
         back = back_button(tr, f"{BOOK}:t:{choice.mode}:{slot.office_id}:{booking.day_key(slot.start.date())}")
         text = "📝 " + tr.gettext("Step 4: What is it about? This helps the team to prepare. You can skip it.")
@@ -270,7 +271,7 @@ class BookingFlow:
     def _interpreters(self, person: Person, tr: Translator, choice: Choice, slot: Slot) -> Reply:
         topic = choice.rest[1]
         base = f"{BOOK}:s:{choice.mode}:{slot.office_id}:{slot.key}:{topic}"
-        rows = [(Button("🙂 " + interpreter_label(tr, "-"), f"{base}:-"),)]
+        rows: list[tuple[Button, ...]] = [(Button("🙂 " + interpreter_label(tr, "-"), f"{base}:-"),)]
         names = [Button("🗣 " + interpreter_label(tr, code), f"{base}:{code}") for code in booking.INTERPRETER_LANGUAGES]
         rows += [tuple(names[i : i + 2]) for i in range(0, len(names), 2)]
         back = back_button(tr, f"{BOOK}:p:{choice.mode}:{slot.office_id}:{slot.key}")

@@ -187,7 +187,7 @@ _ENV_NAMES = {
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """Read the settings; raise ConfigError with one line per wrong variable (never the secret value)."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as exc:
         lines = []
         for error in exc.errors():

@@ -198,11 +198,16 @@ class _Sourced(_Strict):
     def wholly_unconfirmed(self) -> bool:
         return self.unconfirmed is True
 
+    @property
+    def unconfirmed_facts(self) -> tuple[str, ...]:
+        """The facts listed as not confirmed (none when the whole entry is, or nothing is)."""
+        return tuple(self.unconfirmed) if isinstance(self.unconfirmed, list) else ()
+
     def is_unconfirmed(self, *facts: str) -> bool:
         """True when any of `facts` is not confirmed (every fact is, with `unconfirmed: true`)."""
         if self.unconfirmed is True:
             return True
-        return bool(self.unconfirmed) and any(f in self.unconfirmed for f in facts)
+        return any(f in self.unconfirmed_facts for f in facts)
 
 
 def _renamed_sample_values(value: Any) -> Any:
@@ -235,11 +240,11 @@ class Office(_Sourced):
         return _renamed_sample_values(value)
 
     def ranges_on(self, weekday: int) -> list[TimeRange]:
-        return sorted(self.hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
+        return sorted(self.hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[call-overload]
 
     def consultation_ranges_on(self, weekday: int) -> list[TimeRange]:
         hours = self.appointments.hours if self.appointments.hours is not None else self.hours
-        return sorted(hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[arg-type]
+        return sorted(hours.get(WEEKDAYS[weekday], []), key=lambda r: r.start)  # type: ignore[call-overload]
 
 
 class HolidayRegion(_Strict):
@@ -504,7 +509,9 @@ def load_content(folder: Path) -> Content:
     offices = _validate(OfficesFile, raw_offices, "offices.yaml", problems)
     # Office ids even from an invalid offices.yaml, so offers are still checked against them.
     raw_list = raw_offices.get("offices") if isinstance(raw_offices, dict) else None
-    office_ids = {o.get("id") for o in raw_list if isinstance(o, dict)} if isinstance(raw_list, list) else set()
+    office_ids: set[str] = (
+        {str(o.get("id")) for o in raw_list if isinstance(o, dict)} if isinstance(raw_list, list) else set()
+    )
     raw_offers = _read_yaml(folder / "offers.yaml", "offers.yaml", problems)
     offers = _validate(OffersFile, raw_offers, "offers.yaml", problems)
     texts: dict[str, LanguageFile] = {}

@@ -66,7 +66,7 @@ def _office_facts(index: int, office: Office) -> list[UnconfirmedFact]:
     return [
         UnconfirmedFact("offices.yaml", f"{where}.{fact}", f"{_OFFICE_WHAT[fact](office)} ({office.name})")
         for fact in office.FACTS
-        if fact in office.unconfirmed
+        if fact in office.unconfirmed_facts
     ]
 
 
@@ -78,7 +78,7 @@ def _event_facts(index: int, event: EventSeed) -> list[UnconfirmedFact]:
         return [UnconfirmedFact("events.yaml", where, what)]
     facts = []
     for fact in event.FACTS:
-        if fact in event.unconfirmed:
+        if fact in event.unconfirmed_facts:
             path = f"{where}.{'start' if fact == 'year' else 'texts' if fact == 'description' else fact}"
             facts.append(UnconfirmedFact("events.yaml", path, f"{_EVENT_WHAT[fact](event)} ({title})"))
     return facts

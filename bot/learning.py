@@ -55,13 +55,12 @@ class Learning:
         if faq_id not in self.content.faq_ids:
             return self._usage(self.tr.gettext("Please write: /learn <faq id> [question]"))
         if text.strip():
-            question: Question | None = Question(text.strip(), detect(text).lang or person_language)
-        else:
-            question = await self.store.last_unresolved_question(person_id)
-            if question is None:
-                return self.tr.gettext(
-                    "This person has no question the bot could not answer. Write it yourself: /learn <faq id> <question>"
-                )
+            return await self.learn(faq_id, [Question(text.strip(), detect(text).lang or person_language)], actor)
+        question = await self.store.last_unresolved_question(person_id)
+        if question is None:
+            return self.tr.gettext(
+                "This person has no question the bot could not answer. Write it yourself: /learn <faq id> <question>"
+            )
         return await self.learn(faq_id, [question], actor)
 
     async def from_group(self, args: str, actor: Actor | None = None) -> str:

@@ -45,8 +45,9 @@ class Relay:
     async def _one(self, job: RelayJob) -> None:
         message = job.message
         try:
+            target: tuple[int, int] | None = None
             if message.kind == RelayKind.CLOSE:
-                target = await self._close(job)
+                await self._close(job)
             elif message.direction == Direction.IN:
                 target = await self._to_topic(job)
             else:

@@ -60,10 +60,10 @@ class Delivery:
             if message.close_topic:
                 await self.staff.close_topic(chat, thread)
             return
-        chat = self.staff_chats.for_office(message.office_id)
-        if chat is None:
+        group = self.staff_chats.for_office(message.office_id)
+        if group is None:
             raise Undeliverable("STAFF_CHAT_ID is not set")
-        await self.staff.post(chat, [message.reply])
+        await self.staff.post(group, [message.reply])
 
 
 @dataclass

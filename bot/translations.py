@@ -61,10 +61,10 @@ def content_status(content: Content, lang: str, status: LanguageStatus) -> None:
         if text.status_of(entry) != "reviewed":
             status.unreviewed.append(f"content: faq.{faq_id}")
     for offer in content.offers:
-        entry = text.offers.get(offer.id)
-        if entry is None:
+        offer_text = text.offers.get(offer.id)
+        if offer_text is None:
             status.missing.append(f"content: offers.{offer.id}")
-        elif text.status_of(entry) != "reviewed":
+        elif text.status_of(offer_text) != "reviewed":
             status.unreviewed.append(f"content: offers.{offer.id}")
     events_status(content, lang, status)
 

@@ -45,7 +45,7 @@ class RetryRequests(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):
-            return await make_request(bot, method)
+            return await make_request(bot, method)  # type: ignore[arg-type]  # aiogram's generic is too narrow
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             await self._wait_for_pause()
