@@ -4,6 +4,9 @@ Every step is a button whose action carries all the step needs (`bk:<step>:<mode
 step can be taken back, and an old or forged button is checked again against the store before anything
 changes: the slot must still be bookable, and an appointment must belong to the person pressing.
 `mode` is `n` for a new booking or `m<id>` for moving appointment <id>.
+
+Longer than our other modules on purpose: the steps read and write one button grammar, and each step's
+"back" button names the step before it; kept together, a change to a step shows its neighbours.
 """
 
 from dataclasses import dataclass

@@ -2,6 +2,9 @@
 
 Validation reports every problem at once, each as "file: key.path: what is wrong", so whoever edits the
 content can fix all of it in one go.
+
+Longer than our other modules on purpose: it is the one schema of every content file (the models are small)
+plus the cross-file checks; split up, a reader would hunt for the rule that rejected their file.
 """
 
 import re
