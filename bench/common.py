@@ -76,7 +76,7 @@ def add_people(db_path: Path, count: int, first_user_id: int, now: datetime, cha
     """Store `count` people at once, as if each had already started a conversation and agreed to news.
 
     The one place that decides what an existing person looks like: with the privacy consent of issue 7 in
-    the schema (people.consent_at), they have consented too, so the bot answers them like anyone who did.
+    the schema (people.consent_at, and per purpose since issue 14), they have consented too, so the bot answers them like anyone who did.
     Returns the Telegram user ids (first_user_id, first_user_id + 1, ...). The schema must exist already
     (open the store once before).
     """
@@ -94,4 +94,12 @@ def add_people(db_path: Path, count: int, first_user_id: int, now: datetime, cha
             f"INSERT INTO people ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             rows,
         )
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consents'").fetchone():
+            # Consent per purpose (issue 14): they agreed to everything, like people who used the bot before.
+            db.execute(
+                "INSERT OR IGNORE INTO consents (person_id, purpose, given_at) SELECT people.id, p.purpose, ?"
+                " FROM people, (SELECT 'appointments' AS purpose UNION ALL SELECT 'team' UNION ALL"
+                " SELECT 'news' UNION ALL SELECT 'reminders') AS p WHERE people.channel = ?",
+                (stamp, channel),
+            )
     return user_ids

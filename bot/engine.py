@@ -2,12 +2,14 @@
 
 Channels (console, Telegram, ...) turn their events into `Incoming` and show the `Reply` list that
 `Engine.handle` gives back. Who the person is lives in bot/people.py, what they see in bot/screens.py;
-here is which screen or desk answers what. A person who chose to write to the team has their messages
-stored for the team (bot/tickets.py) instead of answered by the bot.
+here is which screen or desk answers what. Everyone is answered at once; a button that would store
+something about the person first asks their consent for that purpose (bot/consent.py). A person who chose
+to write to the team has their messages stored for the team (bot/tickets.py) instead of answered.
 """
 
 import dataclasses
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +17,7 @@ from bot import actions, screens
 from bot.actions import Pressed, unpack
 from bot.booking_flow import BookingFlow
 from bot.clock import Clock
+from bot.consent import OK, ConsentTexts, agreed_to, purpose_of
 from bot.content import Content
 from bot.detect import detect
 from bot.events import Events
@@ -26,10 +29,15 @@ from bot.normalize import normalize
 from bot.people import People, changed
 from bot.ports import Store
 from bot.privacy import PrivacyDesk
+from bot.records import Purpose
 from bot.throttle import Throttle
 from bot.tickets import FILE_LIMIT, TicketDesk
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut (the person is told) before they are matched and stored
+# A question the bot could not answer, of someone who has not agreed to store it, is kept in memory only, this
+# long: if they then ask a person and agree, it goes to the team; else it is gone (never on disk).
+PENDING_QUESTION_SECONDS = 15 * 60
+MAX_PENDING = 10_000
 
 # Greetings alone are not questions: they get the welcome and the menu, not "I am not sure".
 _GREETINGS = frozenset(
@@ -60,8 +68,10 @@ class Engine:
     default_language: str = DEFAULT_LANGUAGE
     _commands: dict[str, Callable[[Person, str, bool], Awaitable[list[Reply]]]] = field(init=False)
     _buttons: dict[str, Screen] = field(init=False)
+    _pending: dict[int, tuple[str, float]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.consent = ConsentTexts(self.privacy.keep_messages_days, self.privacy.keep_inactive_days)
         self._commands = {
             "start": self._start,
             "menu": lambda p, arg, new: self._one(screens.menu(self.content, self.tr(p), p)),
@@ -100,7 +110,8 @@ class Engine:
             actions.NEWS: self._news,
             actions.MY_DATA: lambda p, b, n: self._my_data(p, "", False),
             actions.DELETE: self._delete,
-            actions.CONSENT: lambda p, b, n: self._one(screens.menu(self.content, self.tr(p), p, replace=True)),
+            actions.CONSENT: self._consent,
+            OK: self._ok,
             actions.ASK: lambda p, b, n: self._one(screens.ask(self.tr(p), p)),
             actions.TO_STAFF: self._to_staff,
             actions.BACK_TO_BOT: self._back_to_bot,
@@ -118,7 +129,7 @@ class Engine:
         if (
             person is not None
             and person.staff_mode
-            and person.consented
+            and Purpose.TEAM in person.consents
             and not person.banned
             and event.kind in ("text", "unsupported")
         ):
@@ -146,20 +157,16 @@ class Engine:
             await self.store.mark_ban_told(person.id)
             text = self.tr(person).gettext("The team has stopped this conversation. In an emergency call 112 or 110.")
             return [Reply(text, person.language)]
-        if not person.consented:
-            return await self._before_consent(person, event)
         if event.kind == "command":
             replies = await self._command(person, event.action, event.text.strip(), is_new)
         elif event.kind == "action":
-            pressed = unpack(event.action)
-            screen = self._buttons.get(pressed.name, self._stale)
-            replies = await screen(person, pressed, event.meta.get("first_name"))
-            if pressed.new_message:
-                replies = screens.as_new_message(replies)
+            replies = await self._press(person, unpack(event.action), event.meta.get("first_name"))
         elif event.kind == "unsupported":
             replies = [screens.unsupported(self.tr(person), person)]
         else:
             replies = await self._text(person, event.text, is_new)
+            if is_new and replies and not person.consents:
+                replies = [self._privacy_line(person, replies[0]), *replies[1:]]
         await self._note_activity(person)
         return replies
 
@@ -189,49 +196,49 @@ class Engine:
     async def _one_async(reply: Awaitable[Reply]) -> list[Reply]:
         return [await reply]
 
+    def _privacy_line(self, person: Person, reply: Reply) -> Reply:
+        """Under the first answer a person gets: one line on what is stored, and the full notice a tap away."""
+        tr = self.tr(person)
+        text = reply.text + "\n\n" + self.consent.first_line(tr)
+        return dataclasses.replace(reply, text=text, buttons=((self.consent.notice_button(tr),), *reply.buttons))
+
     def _is_emergency(self, person: Person, text: str) -> bool:
         return bool(text) and self.faq.match(text, detect(text).lang or person.language).faq_id == "emergency"
 
     def _faq_reply(self, person: Person, faq_id: str) -> Reply:
         return screens.faq(self.content, self.tr(person), person, faq_id, self.clock.now())
 
-    # -- before the person agreed to the privacy notice ------------------------------------------------------
+    # -- buttons, and consent at the moment of need ---------------------------------------------------------
 
-    async def _before_consent(self, person: Person, event: Incoming) -> list[Reply]:
-        """Until the person agrees to the privacy notice, only their language is stored; emergencies are
-        answered at once all the same."""
-        privacy = self.privacy
-        pressed = unpack(event.action) if event.kind == "action" else None
-        replace = pressed is not None and not pressed.new_message
-        if pressed is not None and pressed.name == actions.CONSENT and pressed.arg == "yes":
-            await privacy.agree(person)
+    async def _press(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
+        purpose = purpose_of(pressed)
+        if purpose is not None and purpose not in person.consents and not person.banned:
+            return [self.consent.ask(self.tr(person), person, pressed)]
+        screen = self._buttons.get(pressed.name, self._stale)
+        replies = await screen(person, pressed, first_name)
+        return screens.as_new_message(replies) if pressed.new_message else replies
+
+    async def _ok(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
+        """OK under a consent question: agree to that purpose, then do what the person started."""
+        wanted = agreed_to(pressed)
+        if wanted is None:
+            return await self._stale(person, pressed, first_name)
+        purpose = purpose_of(wanted)
+        assert purpose is not None
+        person = await self.privacy.agree(person, (purpose,))
+        return await self._press(person, wanted, first_name)
+
+    async def _consent(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
+        tr = self.tr(person)
+        if pressed.arg == "yes":  # the whole notice (a button of an earlier version): every purpose
+            person = await self.privacy.agree(person)
             office = pressed.args[1] if len(pressed.args) > 1 else ""
             if office in self.content.offices:
                 person = await self.people.choose_office(person, office)
-            person = changed(person, consented=True)
-            intro = self.tr(person).gettext("Thank you! Now you can ask me.")
-            return [screens.welcome(self.content, self.tr(person), person, with_languages=False, intro=intro)]
-        if pressed is not None and pressed.name == actions.CONSENT and pressed.arg == "no":
-            await privacy.erase(person, reason="declined")
-            return [privacy.declined(person)]
-        if pressed is not None and pressed.name == actions.LANGUAGE_MENU:
-            return [screens.language_menu(self.tr(person), person, replace=replace)]
-        if pressed is not None and pressed.name == actions.LANGUAGE and pressed.arg in LANGUAGES:
-            person = await self.people.choose_language(person, pressed.arg)
-            return [privacy.consent_request(person, replace=replace)]
-        if event.kind == "command" and event.action in ("language", "lang"):
-            if event.text.strip() in LANGUAGES:
-                person = await self.people.choose_language(person, event.text.strip())
-                return [privacy.consent_request(person)]
-            return [screens.language_menu(self.tr(person), person)]
-        office_hint = event.text.strip().lower() if event.kind == "command" and event.action == "start" else ""
-        replies = []
-        if event.kind == "text":
-            person = await self.people.follow_language(person, event.text)
-            if self._is_emergency(person, event.text[:MAX_QUESTION_CHARS]):
-                replies.append(self._faq_reply(person, "emergency"))
-        replies.append(privacy.consent_request(person, office_hint))
-        return replies
+            intro = tr.gettext("Thank you! Now you can ask me.")
+            return [screens.welcome(self.content, tr, person, with_languages=False, intro=intro)]
+        # No: nothing is stored, back to the menu.
+        return [screens.menu(self.content, tr, person, replace=True, intro=tr.gettext("OK, I stored nothing."))]
 
     # -- writing to the team ---------------------------------------------------------------------------------
 
@@ -256,8 +263,24 @@ class Engine:
             return []
         await self.store.set_staff_mode(person.id, True)
         person = changed(person, staff_mode=True)
+        pending = self._take_pending(person)
+        if pending is not None:  # asked before agreeing: the question they typed goes to the team now
+            told = await self.tickets.person_wrote(person, pending, None, None, urgent=False)
+            return [told or self.tickets.acknowledgement(person, False)]
         _ticket, new = await self.tickets.open(person, await self.store.last_unresolved(person.id))
         return [self.tickets.acknowledgement(person, new)]
+
+    def _keep_pending(self, person: Person, text: str) -> None:
+        now = time.monotonic()
+        if len(self._pending) >= MAX_PENDING:
+            self._pending = {k: v for k, v in self._pending.items() if now - v[1] < PENDING_QUESTION_SECONDS}
+        self._pending[person.id] = (text, now)
+
+    def _take_pending(self, person: Person) -> str | None:
+        found = self._pending.pop(person.id, None)
+        if found is None or time.monotonic() - found[1] > PENDING_QUESTION_SECONDS:
+            return None
+        return found[0]
 
     async def _back_to_bot(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
         await self.store.set_staff_mode(person.id, False)
@@ -386,8 +409,13 @@ class Engine:
             if found.faq_id == "privacy":
                 return [self.privacy.privacy_reply(person)]
             return [self._faq_reply(person, found.faq_id)]
+        # The text is kept for the team's learning only with the person's consent; else it is counted only.
+        keep = Purpose.TEAM in person.consents
+        if not keep:
+            self._keep_pending(person, text)
+        stored = text if keep else ""
         await self.store.add_unresolved(
-            person.id, text, person.language, person.office_id, found.reason, self.clock.now()
+            person.id, stored, person.language, person.office_id, found.reason, self.clock.now()
         )
         return [screens.unsure(tr, person)]
 

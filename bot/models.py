@@ -23,7 +23,12 @@ class Person:
     banned: bool = False
     ban_told: bool = False
     news: bool | None = None  # None: not asked yet; only True receives announcements
-    consented: bool = False  # agreed to the privacy notice; before that only the language is stored
+    consents: frozenset[str] = frozenset()  # purposes the person agreed to (records.Purpose)
+
+    @property
+    def consented(self) -> bool:
+        """Agreed to store something (for at least one purpose)."""
+        return bool(self.consents)
 
 
 @dataclass(frozen=True)

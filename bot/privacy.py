@@ -4,8 +4,10 @@
 The decisions live here; `storage` does the reading and deleting. Texts are in the person's language.
 """
 
+import dataclasses
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,12 +16,11 @@ from bot.actions import pack
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
-from bot.languages import LANGUAGE_WORD_ALL
 from bot.models import Attachment, Button, Person, Reply
 from bot.normalize import is_id
 from bot.ports import Store
-from bot.records import OutboxKind
-from bot.screens import language_buttons, menu_row
+from bot.records import OutboxKind, Purpose
+from bot.screens import menu_row
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def _sections(tr: Translator) -> dict[str, str]:
     """The export's section names, per table, in the person's language."""
     return {
         "people": tr.gettext("About you"),
+        "consents": tr.gettext("What you agreed to"),
         "appointments": tr.gettext("Appointments and home visits"),
         "slot_watches": tr.gettext("Waiting for a free time"),
         "tickets": tr.gettext("Questions to the team"),
@@ -62,32 +64,6 @@ class PrivacyDesk:
             "{inactive_months}", str(max(1, round(self.keep_inactive_days / 30.4)))
         )
 
-    def consent_request(self, person: Person, office_hint: str = "", replace: bool = False, intro: str = "") -> Reply:
-        tr = self.translators[person.language]
-        question = tr.gettext("Do you agree? Then I can answer you. If not, I store nothing about you.")
-        text = "\n\n".join(p for p in (intro, "🔒 " + self.notice(tr, person.office_id), "❓ " + question) if p)
-        office = office_hint if office_hint in self.content.offices else ""
-        # Like the first welcome: the globe and the word "language" in all five scripts, then every
-        # language in its own script, so a person who cannot read this one finds theirs at once.
-        text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{text}"
-        rows = (
-            (Button("✅ " + tr.gettext("Yes, I agree"), pack(actions.CONSENT, "yes", *([office] if office else []))),),
-            (Button("❌ " + tr.gettext("No, store nothing"), pack(actions.CONSENT, "no")),),
-            tuple(row[0] for row in language_buttons()),
-        )
-        return Reply(text, person.language, rows, replace=replace)
-
-    def declined(self, person: Person) -> Reply:
-        tr = self.translators[person.language]
-        text = (
-            tr.gettext("OK. I have deleted everything about you. If you change your mind, write /start.")
-            + "\n\n🆘 "
-            + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
-        )
-        return Reply(
-            text, person.language, ((Button("↩️ " + tr.gettext("Start again"), pack(actions.MENU, new_message=True)),),)
-        )
-
     def privacy_reply(self, person: Person) -> Reply:
         """/privacy for someone who agreed: the same notice, with their rights as buttons."""
         tr = self.translators[person.language]
@@ -100,8 +76,10 @@ class PrivacyDesk:
         )
         return Reply("🔒 " + self.notice(tr, person.office_id), person.language, rows)
 
-    async def agree(self, person: Person) -> None:
-        await self.store.set_consent(person.id, self.clock.now())
+    async def agree(self, person: Person, purposes: Iterable[Purpose] = tuple(Purpose)) -> Person:
+        """The person agreed to store data for these purposes (all of them: the whole notice)."""
+        await self.store.give_consent(person.id, purposes, self.clock.now())
+        return dataclasses.replace(person, consents=person.consents | {str(p) for p in purposes})
 
     # -- /mydata -----------------------------------------------------------------------------------------------
 

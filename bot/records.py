@@ -14,6 +14,15 @@ from typing import Any
 from bot.models import Button
 
 
+class Purpose(StrEnum):
+    """What a person agreed to have stored, asked at the moment it is needed (bot/consent.py)."""
+
+    APPOINTMENTS = "appointments"  # book an appointment, ask for a home visit, wait for a free time
+    TEAM = "team"  # write to a person of the team
+    NEWS = "news"  # get announcements
+    REMINDERS = "reminders"  # an event reminder
+
+
 class AppointmentKind(StrEnum):
     DROP_IN = "drop_in"
     HOME_VISIT = "home_visit"

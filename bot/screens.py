@@ -98,14 +98,6 @@ def welcome(content: Content, tr: Translator, person: Person, with_languages: bo
     rows = language_buttons() if with_languages else ()
     rows += shown.buttons[:-1] if with_languages else shown.buttons
     text = f"🌐 {LANGUAGE_WORD_ALL}\n\n{shown.text}" if with_languages else shown.text
-    if person.news is None:
-        text += "\n\n📰 " + tr.gettext("Do you want news from us about events and changes? You can change it any time.")
-        rows += (
-            (
-                Button("📰 " + tr.gettext("Yes, send me news"), pack(actions.NEWS, "on", new_message=True)),
-                Button("🔕 " + tr.gettext("No news"), pack(actions.NEWS, "off", new_message=True)),
-            ),
-        )
     return Reply(text, shown.lang, rows)
 
 

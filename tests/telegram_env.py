@@ -105,6 +105,7 @@ async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
     from datetime import UTC, datetime
 
     from bot.languages import from_hint
+    from bot.records import Purpose
     from storage.sqlite import SqliteStore
 
     if db is not None:
@@ -115,7 +116,7 @@ async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
         for user in users:
             language = from_hint(user.language_code) or "de"
             person = await store.create_person("telegram", str(user.id), language, "hint", now)
-            await store.set_consent(person.id, now)
+            await store.give_consent(person.id, [str(p) for p in Purpose], now)
     finally:
         if db is not None:
             await store.close()

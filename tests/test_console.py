@@ -12,7 +12,7 @@ from handlers.console import run_console
 
 
 async def test_console_plays_a_conversation_through_its_input(engine):
-    stdin = io.StringIO("1\n1\nwann büro offen\n/quit\n")  # [1] ✅ agree to the privacy notice
+    stdin = io.StringIO("1\nwann büro offen\n/quit\n")  # [1] 🕒 opening hours: answered, no notice first
     stdout = io.StringIO()
     await run_console(engine, stdin=stdin, stdout=stdout, lang="de")
     out = stdout.getvalue()
@@ -26,8 +26,8 @@ async def test_console_end_of_input_ends_the_chat(engine):
     stdout = io.StringIO()
     await run_console(engine, stdin=io.StringIO(""), stdout=stdout)
     out = stdout.getvalue()
-    assert "[1] ✅" in out and "[2] ❌" in out  # first contact: the privacy notice, to agree or not
-    assert "Deutsch" in out and "ትግርኛ" in out  # and every language in its own script
+    assert "[1] Deutsch" in out and "ትግርኛ" in out  # first contact: every language in its own script
+    assert "🕒" in out and "🔒" not in out  # and the menu; no privacy notice to accept first
 
 
 def test_willkommen_chat_in_arabic_uses_the_local_sqlite_file(tmp_path: Path):
@@ -64,7 +64,8 @@ def test_main_job_without_token_opens_the_console_chat(tmp_path: Path):
 
 
 async def test_console_messages_to_a_person_are_stored_for_the_team(engine, store):
-    stdin = io.StringIO("1\n/menu\n7\nmy question for a person\n/quit\n")  # agree, then [7] 🙋 Write to a person
+    # [7] 🙋 Write to a person, [1] ✅ OK to store the messages for the team, then the question
+    stdin = io.StringIO("7\n1\nmy question for a person\n/quit\n")
     stdout = io.StringIO()
     await run_console(engine, stdin=stdin, stdout=stdout, lang="en")
     person = await store.get_person("console", "local")

@@ -50,7 +50,6 @@ async def test_booking_through_the_console(engine, tmp_path: Path):
     prompts = 1
     screen = await wait_for_prompt(terminal, prompts)
     for line in [
-        "✅ Yes, I agree",
         "/appointments",
         "➕ Book",
         "✅🏢 lokal willkommen Brackel|🏢 lokal willkommen Brackel",
@@ -59,6 +58,7 @@ async def test_booking_through_the_console(engine, tmp_path: Path):
         "Letters and forms",
         "🙂 No interpreter",
         "✅ Yes, book it",
+        "✅ OK",  # consent at the moment of need: the appointment and the first name are stored
     ]:
         if line.startswith("/"):
             typed = line

@@ -48,12 +48,11 @@ async def test_emergency_gets_the_numbers_at_once_in_the_users_language(engine):
         ("e2", "زوجي يضربني وأنا خائفة", "ar"),
         ("e3", "I want to kill myself", "en"),
     ]:
-        # First contact, before the privacy notice was agreed to: help comes first all the same.
-        reply, notice = await engine.handle(text(user, message))
+        # First contact: the answer is the first reply, whatever was agreed to.
+        [reply] = await engine.handle(text(user, message))
         plain = strip_isolates(reply.text)
         assert reply.lang == lang
         assert "112" in plain and "110" in plain and "0800 111 0 111" in plain, message
-        assert "consent:yes" in actions(notice)
 
 
 async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(engine, store):
@@ -95,14 +94,12 @@ async def test_detected_language_follows_the_writing(engine):
 
 
 async def test_start_with_office_payload_sets_the_office(engine, store):
-    [notice] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
-    assert notice.text.startswith("🌐 Sprache · Language · اللغة · زبان · ቋንቋ")  # findable in any of the five scripts
-    assert [a for a in actions(notice) if a.startswith("lang:")] == [
+    [welcome] = await engine.handle(Incoming(CH, "8", "command", action="start", text="aplerbeck", lang_hint="en"))
+    assert welcome.text.startswith("🌐 Sprache · Language · اللغة · زبان · ቋንቋ")  # findable in any of the five scripts
+    assert [a for a in actions(welcome) if a.startswith("lang:")] == [
         f"lang:{x}" for x in ("de", "en", "ar", "fa", "ti")
     ]
-    assert (await store.get_person(CH, "8")).office_id is None  # nothing beyond the language before consent
-    [reply] = await engine.handle(press("8", "consent:yes:aplerbeck"))
-    assert "lokal willkommen Aplerbeck" in reply.text
+    assert "lokal willkommen Aplerbeck" in welcome.text and "hours" in actions(welcome)
     person = await store.get_person(CH, "8")
     assert person.office_id == "aplerbeck" and person.language == "en"
 

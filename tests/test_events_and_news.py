@@ -60,13 +60,13 @@ async def test_remind_me_and_calendar_file(engine, store):
     assert len([r for r in await store.outbox_rows() if r.kind == "event_reminder"]) == 1
 
 
-async def test_news_consent_is_asked_at_first_contact_and_can_change(engine, store):
-    await agree(engine, "n1")
+async def test_news_asks_consent_once_and_can_change(engine, store):
     from bot.models import Incoming
 
-    [welcome] = await engine.handle(Incoming(CH, "n1", "command", action="start", lang_hint="fa"))
-    assert "news:on.new" in actions(welcome) and "news:off.new" in actions(welcome)
-    await engine.handle(press("n1", "news:on.new"))
+    [news] = await engine.handle(Incoming(CH, "n1", "command", action="news", lang_hint="fa"))
+    [question] = await engine.handle(press("n1", first(news, "news:on")))
+    assert (await store.get_person(CH, "n1")).news is None  # nothing stored before the OK
+    await engine.handle(press("n1", first(question, "ok:news:on")))
     assert (await store.get_person(CH, "n1")).news is True
     [news] = await engine.handle(Incoming(CH, "n1", "command", action="news"))
     await engine.handle(press("n1", first(news, "news:off")))

@@ -1,10 +1,10 @@
-"""People's rights over their data, through the real engine and SQLite: consent first, /privacy, /mydata,
+"""People's rights over their data, through the real engine and SQLite: answers first and consent at the moment of need, /privacy, /mydata,
 /delete, retention; and hostile input (forged buttons, floods, over-long text, unsafe names)."""
 
 import json
 from datetime import timedelta
 
-from booking_helpers import book, start
+from booking_helpers import book, first, start, walk_to_times
 from conftest import agree
 
 from bot.bidi import strip_isolates
@@ -33,46 +33,95 @@ async def rows_of(store) -> dict[str, list[dict]]:
     return await store.table_rows()
 
 
-async def test_first_contact_gets_the_notice_and_nothing_beyond_the_language_is_stored(engine, store):
-    [notice] = await engine.handle(text("p1", "متى يفتح المكتب؟ أسكن في 44369"))
-    assert notice.lang == "ar"
-    plain = strip_isolates(notice.text)
-    assert "/mydata" in plain and "/delete" in plain
-    assert "90" in plain and "12" in plain  # the retention periods, filled in
-    assert {"consent:yes", "consent:no"} <= set(actions(notice))
+async def test_a_first_message_gets_the_answer_and_nothing_about_the_person_is_stored(engine, store):
+    [answer] = await engine.handle(text("p1", "متى يفتح المكتب؟"))
+    assert answer.lang == "ar"
+    plain = strip_isolates(answer.text)
+    assert "09:00" in plain  # the opening hours, in the first reply
+    assert plain.rstrip().endswith(
+        engine.translators["ar"].gettext(
+            "I store nothing about you unless you book an appointment or write to the team."
+        )
+    )
+    assert "faq:privacy.new" in actions(answer) and "consent:yes" not in actions(answer)
+    [notice] = await engine.handle(press("p1", "faq:privacy.new"))  # the full notice, a tap away
+    assert "/mydata" in strip_isolates(notice.text) and "90" in notice.text
+    [unsure] = await engine.handle(text("p1", "سؤال غريب جدا عن الفضاء"))
+    assert "staff" in actions(unsure)
     tables = await rows_of(store)
     [person] = tables["people"]
-    assert person["language"] == "ar" and person["office_id"] is None and person["consent_at"] is None
-    for table in ("unresolved_questions", "answers_given", "appointments", "tickets", "relay"):
+    assert person["language"] == "ar" and person["news"] is None and tables["consents"] == []
+    for table in ("appointments", "tickets", "relay", "slot_watches", "event_reminders"):
         assert tables[table] == [], table
-    # Buttons that would store something do nothing but show the notice again.
-    for action in ("staff", "news:on", "bk:o:n:-", "appts", "office:brackel"):
-        [again] = await engine.handle(press("p1", action))
-        assert "consent:yes" in actions(again), action
-    tables = await rows_of(store)
-    assert tables["tickets"] == [] and tables["people"][0]["news"] is None
-    assert tables["people"][0]["office_id"] is None
+    assert [q["text"] for q in tables["unresolved_questions"]] == [""]  # counted, the text not kept
+    assert "الفضاء" not in repr(tables)
 
 
-async def test_agreeing_opens_the_bot_and_choosing_a_language_first_is_allowed(engine, store):
-    await engine.handle(command("p2", "start", hint="de"))
-    [notice] = await engine.handle(press("p2", "lang:fa"))
-    assert notice.lang == "fa" and "consent:yes" in actions(notice)
-    [welcome] = await engine.handle(press("p2", "consent:yes"))
-    assert "hours" in actions(welcome) and "news:on.new" in actions(welcome)
-    person = await store.get_person(CH, "p2")
-    assert person.consented and person.language == "fa"
-    [answer] = await engine.handle(text("p2", "دفتر کجاست؟"))
-    assert "consent:yes" not in actions(answer)
+STORING_BUTTONS = {  # a button that would store something -> what its OK button carries
+    "staff": "ok:staff",
+    "news:on": "ok:news:on",
+    "hv:yes": "ok:hv:yes",
+    "wt:brackel:20261126": "ok:wt:brackel:20261126",
+    "ev:r:1": "ok:ev:r:1",
+}
 
 
-async def test_declining_stores_nothing_at_all(engine, store):
-    await engine.handle(text("p3", "hello"))
-    [reply] = await engine.handle(press("p3", "consent:no"))
-    assert "112" in reply.text
-    tables = await rows_of(store)
-    assert tables["people"] == []
-    assert all(not rows for rows in tables.values()), {t: r for t, r in tables.items() if r}
+async def test_buttons_that_store_ask_first_and_no_stores_nothing(engine, store):
+    await engine.events.seed(list(engine.content.event_seeds))
+    await engine.handle(text("p2", "hello"))
+    before = await rows_of(store)
+    for action, ok in STORING_BUTTONS.items():
+        [question] = await engine.handle(press("p2", action))
+        assert ok in actions(question) and "consent:no" in actions(question), action
+        assert "faq:privacy.new" in actions(question)
+        assert len(question.text.split(". ")) <= 3  # two short sentences
+        [menu] = await engine.handle(press("p2", "consent:no"))
+        assert "hours" in actions(menu)
+    after = await rows_of(store)
+    for table in ("consents", "tickets", "relay", "slot_watches", "event_reminders", "appointments"):
+        assert after[table] == before[table] == [], table
+    assert after["people"][0]["news"] is None and not after["people"][0]["staff_mode"]
+
+
+async def test_a_booking_started_without_consent_asks_once_and_goes_on_after_ok(engine, store):
+    await engine.handle(command("p3", "start", hint="en"))
+    times = await walk_to_times(engine, "p3")
+    [topics] = await engine.handle(press("p3", first(times, "bk:p:")))
+    [interpreters] = await engine.handle(press("p3", first(topics, "bk:i:")))
+    [summary] = await engine.handle(press("p3", first(interpreters, "bk:s:")))
+    confirm = first(summary, "bk:c:")
+    [question] = await engine.handle(press("p3", confirm))
+    assert "first name" in question.text and f"ok:{confirm}" in actions(question)
+    person = await store.get_person(CH, "p3")
+    assert await store.future_appointments(person.id, engine.clock.now()) == []
+    [booked] = await engine.handle(press("p3", f"ok:{confirm}"))
+    assert "booked" in booked.text and booked.attachments  # the booking went on where it was
+    assert len(await store.future_appointments(person.id, engine.clock.now())) == 1
+    # Consent given once covers the next booking of the same kind: no question this time.
+    times = await walk_to_times(engine, "p3", day_index=1)
+    [topics] = await engine.handle(press("p3", first(times, "bk:p:")))
+    [interpreters] = await engine.handle(press("p3", first(topics, "bk:i:")))
+    [summary] = await engine.handle(press("p3", first(interpreters, "bk:s:")))
+    [booked] = await engine.handle(press("p3", first(summary, "bk:c:")))
+    assert "booked" in booked.text
+
+
+async def test_a_question_to_a_person_asks_once_then_forwards_what_was_typed(engine, store):
+    await engine.handle(text("p5", "Kann ich bei euch mein Fahrrad reparieren lassen?"))
+    [unsure] = await engine.handle(text("p5", "Wer hilft mir mit meinem Fahrradschloss?"))
+    assert "staff" in actions(unsure)
+    [question] = await engine.handle(press("p5", "staff"))
+    assert "ok:staff" in actions(question)
+    [told] = await engine.handle(press("p5", "ok:staff"))
+    assert "team" in told.text.lower()
+    person = await store.get_person(CH, "p5")
+    assert person.staff_mode and "team" in person.consents
+    ticket = await store.open_ticket_of(person.id)
+    texts = [r.text or "" for r in await store.relay_rows(ticket.id)]
+    assert "Wer hilft mir mit meinem Fahrradschloss?" in texts  # the question they typed goes to the team
+    # What they write now goes to the team, without asking again.
+    assert await engine.handle(text("p5", "Danke!")) == []
+    assert "Danke!" in [r.text for r in await store.relay_rows(ticket.id)]
 
 
 async def test_privacy_command_and_privacy_question_say_the_same(engine):

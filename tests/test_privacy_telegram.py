@@ -1,5 +1,6 @@
 """Privacy and staff-only access on Telegram: the real aiogram client against the fake Bot API server."""
 
+import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -22,17 +23,43 @@ async def say_in_group(fake, chat: dict, user, text: str, count: int = 1) -> lis
     return fake.messages_to(chat["id"])[before:]
 
 
-async def test_first_contact_on_telegram_is_the_notice_then_agreeing_answers(fake, tmp_path: Path, clock):
-    async with running_bot(fake, tmp_path / "db.sqlite3", clock):
-        user = fake.user(7001, "Mariam", "fa")
-        user.says("دفتر کجاست؟")
-        [notice] = await fake.wait_for_messages(user.chat_id, 1)
-        assert "consent:yes" in buttons(notice)
-        user.presses(notice, "consent:yes")
-        await fake.wait_for_messages(user.chat_id, 2)
-        user.says("دفتر کجاست؟")
-        answer = (await fake.wait_for_messages(user.chat_id, 3))[-1]
-    assert "consent:yes" not in buttons(answer) and "Brackeler Hellweg" in answer["text"]
+FIRST_QUESTIONS = [  # (language, first message, words of the answer it must get)
+    ("ar", "متى يفتح المكتب؟", "09:00"),
+    ("fa", "دفتر کجاست؟", "Brackeler Hellweg"),
+    ("ti", "ቤት ጽሕፈት መዓስ ክፉት እዩ?", "09:00"),
+    ("de", "Wo ist das Büro?", "Brackeler Hellweg"),
+    ("en", "When are you open?", "09:00"),
+]
+NAMES = ["Mariam", "Reza", "Senait", "Jonas", "Grace", "Omar", "Layla", "Dawit", "Anna", "Hamid"]
+
+
+async def test_a_first_message_is_answered_first_and_anonymous_questions_leave_no_text(fake, tmp_path: Path, clock):
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock) as running:
+        for number, name in enumerate(NAMES):
+            lang, question, expected = FIRST_QUESTIONS[number % 5]
+            user = fake.user(7001 + number, name, lang)
+            user.says(question)
+            [first] = await fake.wait_for_messages(user.chat_id, 1)
+            assert expected in first["text"], (lang, first["text"])  # the answer, in the first reply
+            assert "faq:privacy.new" in buttons(first) and "🔒" in first["text"]  # one line, the notice a tap away
+            assert not any(b.startswith("consent:yes") for b in buttons(first))
+        user = fake.user(7101, "Nadia", "ar")
+        user.says("سؤال غريب جدا عن الفضاء والنجوم")  # not answerable: counted, its text not kept
+        await fake.wait_for_messages(user.chat_id, 1)
+        store = running.channel.app.store
+        for _ in range(100):  # the last update's payload is cleared right after its answer went out
+            tables = await store.table_rows()
+            if all(row["payload"] is None for row in tables["inbox"]):
+                break
+            await asyncio.sleep(0.05)
+    stored = repr(tables)
+    for name in [*NAMES, "Nadia"]:
+        assert name not in stored
+    for _lang, question, _ in FIRST_QUESTIONS:
+        assert question not in stored
+    assert "الفضاء" not in stored
+    assert len(tables["people"]) == 11 and tables["consents"] == []
+    assert tables["unresolved_questions"] and all(q["text"] == "" for q in tables["unresolved_questions"])
 
 
 async def test_delete_on_telegram_closes_the_topic_tells_staff_and_the_topic_goes_quiet(fake, tmp_path: Path, clock):

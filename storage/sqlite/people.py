@@ -1,5 +1,6 @@
 """People: who wrote to the bot, their language, office, consent, ban, and their topic in the staff group."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,17 +22,25 @@ def person(row: Any) -> Person:
         news=None if row["news"] is None else bool(row["news"]),
         banned=row["banned_at"] is not None,
         ban_told=bool(row["ban_told"]),
-        consented=row["consent_at"] is not None,
+        consents=frozenset((row["consents"] or "").split(",")) - {""},
     )
 
 
 class PeopleRows(SqliteBase):
     async def get_person(self, channel: str, user_id: str) -> Person | None:
-        row = await self._one("SELECT * FROM people WHERE channel = ? AND user_id = ?", (channel, user_id))
+        row = await self._one(
+            "SELECT *, (SELECT group_concat(purpose) FROM consents WHERE person_id = people.id) AS consents"
+            " FROM people WHERE channel = ? AND user_id = ?",
+            (channel, user_id),
+        )
         return person(row) if row else None
 
     async def person_by_id(self, person_id: int) -> Person | None:
-        row = await self._one("SELECT * FROM people WHERE id = ?", (person_id,))
+        row = await self._one(
+            "SELECT *, (SELECT group_concat(purpose) FROM consents WHERE person_id = people.id) AS consents"
+            " FROM people WHERE id = ?",
+            (person_id,),
+        )
         return person(row) if row else None
 
     async def create_person(
@@ -76,8 +85,11 @@ class PeopleRows(SqliteBase):
     async def set_news(self, person_id: int, wanted: bool) -> None:
         await self._write("UPDATE people SET news = ? WHERE id = ?", (int(wanted), person_id))
 
-    async def set_consent(self, person_id: int, now: datetime) -> None:
-        await self._write("UPDATE people SET consent_at = ? WHERE id = ?", (ts(now), person_id))
+    async def give_consent(self, person_id: int, purposes: Iterable[str], now: datetime) -> None:
+        await self._many(
+            "INSERT OR IGNORE INTO consents (person_id, purpose, given_at) VALUES (?, ?, ?)",
+            [(person_id, str(purpose), ts(now)) for purpose in purposes],
+        )
 
     async def topic_of(self, person_id: int) -> tuple[int, int] | None:
         row = await self._one("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,))
@@ -89,7 +101,11 @@ class PeopleRows(SqliteBase):
         await self._write("UPDATE people SET topic_chat = ?, topic_thread = ? WHERE id = ?", (chat, thread, person_id))
 
     async def person_by_topic(self, chat: int, thread: int) -> Person | None:
-        row = await self._one("SELECT * FROM people WHERE topic_chat = ? AND topic_thread = ?", (chat, thread))
+        row = await self._one(
+            "SELECT *, (SELECT group_concat(purpose) FROM consents WHERE person_id = people.id) AS consents"
+            " FROM people WHERE topic_chat = ? AND topic_thread = ?",
+            (chat, thread),
+        )
         return person(row) if row else None
 
     async def record_activity(self, person_id: int, day: str, kind: str = "chat") -> None:

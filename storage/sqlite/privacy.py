@@ -18,6 +18,7 @@ class PrivacyRows(FigureRows, SqliteBase):
                 table: await self._rows(sql, one)
                 for table, sql in (
                     ("people", "SELECT * FROM people WHERE id = ?"),
+                    ("consents", "SELECT purpose, given_at FROM consents WHERE person_id = ? ORDER BY purpose"),
                     ("appointments", "SELECT * FROM appointments WHERE person_id = ? ORDER BY id"),
                     ("slot_watches", "SELECT * FROM slot_watches WHERE person_id = ? ORDER BY id"),
                     ("tickets", "SELECT * FROM tickets WHERE person_id = ? ORDER BY id"),
