@@ -1,6 +1,12 @@
 """The fake Bot API server refuses what Telegram refuses, so tests against it mean something; and it speaks what
 both Telegram libraries send (aiogram, the bot's today, and python-telegram-bot, the second adapter's)."""
 
+import asyncio
+import contextlib
+import io
+import socket
+from datetime import timedelta
+
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -189,3 +195,272 @@ async def test_a_deleted_topic_is_gone_with_its_messages(fake, bot):
     assert again != thread and await bot.delete_forum_topic(STAFF, again)
     assert not fake.topics and fake.deleted_topics == {(STAFF, thread), (STAFF, again)}
     assert [c.status for c in fake.calls_to("deleteForumTopic", ok_only=False)] == [400, 200]
+
+
+# -- the same tiny bot on aiogram and on python-telegram-bot ---------------------------------------------------
+#
+# Each library's own bot (not project code), pointed at the fake server: it echoes text with a button; a press
+# edits that message, opens a forum topic in the staff group, copies the person's question there and sends a
+# document; "/done" closes, reopens, renames and deletes the topic. Both must get through without a refusal.
+
+NOTES = b"Opening hours: Mon-Fri 9-12\n"
+SECRET = "s3cret_Token-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def aiogram_bot(fake, webhook: bool = False):
+    from aiogram import Dispatcher, F
+    from aiogram.filters import Command
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    dp = Dispatcher()
+    state: dict[str, int] = {}
+
+    @dp.message(Command("done"))
+    async def done(message: Message) -> None:
+        thread = state["topic"]
+        await bot.close_forum_topic(STAFF, thread)
+        await bot.reopen_forum_topic(STAFF, thread)
+        await bot.edit_forum_topic(STAFF, thread, name=f"Done: {message.from_user.first_name}")
+        await bot.delete_forum_topic(STAFF, thread)
+        await bot.send_message(message.chat.id, "Done")
+
+    @dp.message(F.text)
+    async def echo(message: Message) -> None:
+        state["asked"] = message.message_id
+        keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Help", callback_data="help")]])
+        await bot.send_message(message.chat.id, f"Echo: {message.text}", reply_markup=keyboard)
+
+    @dp.callback_query()
+    async def press(callback: CallbackQuery) -> None:
+        await callback.answer()
+        await bot.edit_message_text(
+            f"You chose {callback.data}", chat_id=callback.message.chat.id, message_id=callback.message.message_id
+        )
+        topic = await bot.create_forum_topic(STAFF, f"Question from {callback.from_user.first_name}")
+        state["topic"] = topic.message_thread_id
+        await bot.copy_message(STAFF, callback.from_user.id, state["asked"], message_thread_id=topic.message_thread_id)
+        await bot.send_document(callback.from_user.id, BufferedInputFile(NOTES, "notes.txt"), caption="Your notes")
+
+    runner = None
+    try:
+        if webhook:
+            app = web.Application()
+            SimpleRequestHandler(dp, bot, secret_token=SECRET).register(app, path="/hook")
+            runner = web.AppRunner(app)
+            await runner.setup()
+            port = _free_port()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            await bot.set_webhook("https://bot.example.invalid/hook", secret_token=SECRET)
+            yield f"http://127.0.0.1:{port}/hook"
+        else:
+            polling = asyncio.create_task(dp.start_polling(bot, polling_timeout=1, handle_signals=False))
+            yield None
+            await dp.stop_polling()
+            await polling
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await bot.session.close()
+
+
+def ptb_application(fake, **request):
+    from telegram.ext import Application
+    from telegram.request import HTTPXRequest
+
+    return (
+        Application.builder()
+        .token(fake.token)
+        .base_url(f"{fake.base_url}/bot")
+        .base_file_url(f"{fake.base_url}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=4, **request))
+        .get_updates_request(HTTPXRequest())
+        .build()
+    )
+
+
+@contextlib.asynccontextmanager
+async def ptb_bot(fake, webhook: bool = False):
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+    from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+    app = ptb_application(fake)
+    state: dict[str, int] = {}
+
+    async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        thread = state["topic"]
+        await context.bot.close_forum_topic(STAFF, thread)
+        await context.bot.reopen_forum_topic(STAFF, thread)
+        await context.bot.edit_forum_topic(STAFF, thread, name=f"Done: {update.effective_user.first_name}")
+        await context.bot.delete_forum_topic(STAFF, thread)
+        await context.bot.send_message(update.effective_chat.id, "Done")
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        state["asked"] = message.message_id
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Help", callback_data="help")]])
+        await context.bot.send_message(message.chat_id, f"Echo: {message.text}", reply_markup=keyboard)
+
+    async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        await query.edit_message_text(f"You chose {query.data}")
+        topic = await context.bot.create_forum_topic(STAFF, f"Question from {query.from_user.first_name}")
+        state["topic"] = topic.message_thread_id
+        await context.bot.copy_message(
+            STAFF, query.from_user.id, state["asked"], message_thread_id=topic.message_thread_id
+        )
+        document = InputFile(io.BytesIO(NOTES), filename="notes.txt")
+        await context.bot.send_document(query.from_user.id, document, caption="Your notes")
+
+    app.add_handler(CommandHandler("done", done))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    app.add_handler(CallbackQueryHandler(press))
+    async with app:
+        await app.start()
+        try:
+            if webhook:
+                port = _free_port()
+                await app.updater.start_webhook(
+                    listen="127.0.0.1",
+                    port=port,
+                    url_path="hook",
+                    webhook_url="https://bot.example.invalid/hook",
+                    secret_token=SECRET,
+                )
+                yield f"http://127.0.0.1:{port}/hook"
+            else:
+                await app.updater.start_polling(poll_interval=0.0, timeout=1)
+                yield None
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+BOTS = {"aiogram": aiogram_bot, "ptb": ptb_bot}
+
+
+@pytest.mark.parametrize("library", sorted(BOTS))
+async def test_a_tiny_bot_long_polls_buttons_documents_and_topics(fake, library):
+    fake.staff_group(STAFF)
+    user = fake.user(4100, "Lina", "de")
+    async with BOTS[library](fake):
+        asked = user.says("Where is the office?")["message"]
+        [echo] = await fake.wait_for_messages(user.chat_id, 1)
+        assert echo["text"] == "Echo: Where is the office?"
+        assert echo["reply_markup"] == {"inline_keyboard": [[{"text": "Help", "callback_data": "help"}]]}
+        user.presses(echo, "help")
+        [edited, document] = await fake.wait_for_messages(user.chat_id, 2)
+        assert edited["text"] == "You chose help" and "reply_markup" not in edited and edited["edit_date"]
+        assert document["caption"] == "Your notes" and document["document"]["file_name"] == "notes.txt"
+        assert fake.files[document["document"]["file_id"]] == ("notes.txt", NOTES)
+        [(chat, thread)] = list(fake.topics)
+        assert chat == STAFF and fake.topics[(chat, thread)]["name"] == "Question from Lina"
+        [copied] = fake.messages_in_topic(chat, thread)
+        assert copied["text"] == "Where is the office?" and copied["copied_from"] == (user.chat_id, asked["message_id"])
+        user.says("/done")
+        await fake.wait_for(lambda: len(fake.messages_to(user.chat_id)) == 3)
+    assert fake.messages_to(user.chat_id)[-1]["text"] == "Done"
+    assert not fake.topics and fake.deleted_topics == {(STAFF, thread)}
+    topic_calls = [c.method for c in fake.calls if c.method.endswith("ForumTopic")]
+    assert topic_calls == [
+        "createForumTopic",
+        "closeForumTopic",
+        "reopenForumTopic",
+        "editForumTopic",
+        "deleteForumTopic",
+    ]
+    assert fake.calls_to("editForumTopic")[0].params["name"] == "Done: Lina"
+    assert len(fake.calls_to("answerCallbackQuery")) == 1 and fake.pending_updates() == 0
+    refused = [(c.method, c.status) for c in fake.calls if c.status != 200]
+    assert refused == []  # everything the library sent was understood
+    assert fake.calls_to("sendDocument")[0].content_type == "multipart/form-data"  # files go as multipart
+    assert fake.calls_to("sendMessage")[0].content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@pytest.mark.parametrize("library", sorted(BOTS))
+async def test_a_tiny_bot_takes_webhook_posts_only_with_its_secret_token(fake, library):
+    user = fake.user(4200, "Omid", "fa")
+    async with BOTS[library](fake, webhook=True) as url:
+        assert fake.webhook == {
+            "url": "https://bot.example.invalid/hook",
+            "secret_token": SECRET,
+            "allowed_updates": fake.webhook["allowed_updates"],
+        }
+        update = fake.take_update(user.says("via webhook"))
+        assert await fake.post_to_webhook(url, update, "wrong-token") in (401, 403)
+        assert await fake.post_to_webhook(url, update, None) in (401, 403)
+        assert await fake.post_to_webhook(url, update, SECRET) == 200
+        [echo] = await fake.wait_for_messages(user.chat_id, 1)
+        assert echo["text"] == "Echo: via webhook"
+    assert fake.calls_to("getUpdates", ok_only=False) == []  # a webhook bot does not poll
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")] == ["Echo: via webhook"]
+
+
+async def test_python_telegram_bot_gets_injected_failures_as_its_own_errors(fake, monkeypatch):
+    from telegram import Bot as PtbBot
+    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+    from telegram.request import HTTPXRequest
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # retry_after as a timedelta, without PTB's deprecation warning
+    user = fake.user(4300, "Sara", "ti")
+    async with PtbBot(fake.token, base_url=f"{fake.base_url}/bot", request=HTTPXRequest(read_timeout=0.5)) as bot:
+        fake.fail("sendMessage", 429, retry_after=7)
+        with pytest.raises(RetryAfter) as flood:
+            await bot.send_message(user.chat_id, "hi")
+        assert flood.value.retry_after == timedelta(seconds=7)
+        for status, error in ((500, NetworkError), (502, NetworkError), (403, Forbidden)):
+            fake.fail("sendMessage", status)
+            with pytest.raises(error) as caught:
+                await bot.send_message(user.chat_id, "hi")
+            assert not isinstance(caught.value, BadRequest | RetryAfter)
+        fake.fail("sendMessage", 0, hang_seconds=1.5)
+        with pytest.raises(TimedOut):  # a NetworkError too
+            await bot.send_message(user.chat_id, "hi")
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_message(4399, "hi")
+        fake.staff_group(STAFF)
+        thread = (await bot.create_forum_topic(STAFF, "Sara")).message_thread_id
+        await bot.close_forum_topic(STAFF, thread)
+        with pytest.raises(BadRequest) as again:
+            await bot.close_forum_topic(STAFF, thread)
+        assert again.value.message == "Topic_not_modified"  # PTB capitalizes what follows "Bad Request: "
+        assert (await bot.send_message(user.chat_id, "after all that")).text == "after all that"
+    # The hung call is answered (504) only after PTB gave up on it, maybe after this line.
+    statuses = [c.status for c in fake.calls_to("sendMessage", ok_only=False) if c.status != 504]
+    assert statuses == [429, 500, 502, 403, 400, 200] and fake.arrived.count("sendMessage") == 7
+
+
+async def test_python_telegram_bot_with_a_wrong_token_fails_to_start(fake):
+    from telegram import Bot as PtbBot
+    from telegram.error import InvalidToken
+
+    with pytest.raises(InvalidToken):
+        async with PtbBot("42:wrong-token-for-this-fake-server-x", base_url=f"{fake.base_url}/bot"):
+            pass
+    assert [c.status for c in fake.calls_to("getMe", ok_only=False)] == [401]
+
+
+async def test_aiogram_gets_forbidden_bad_gateway_and_timeouts_as_its_own_errors(fake, bot):
+    from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError
+
+    user = fake.user(4400, "Ali", "ar")
+    fake.fail("sendMessage", 502)
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(user.chat_id, "hi")
+    fake.fail("sendMessage", 403)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(user.chat_id, "hi")
+    fake.fail("sendMessage", 0, hang_seconds=1.5)
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(user.chat_id, "hi", request_timeout=0.5)
+    assert (await bot.send_message(user.chat_id, "fine")).text == "fine"
