@@ -1,4 +1,5 @@
-"""Update handling: the whole bot against a bare aiogram echo bot, on the same harness in the same run.
+"""Update handling: the whole bot against a bare aiogram echo bot, on the same harness in the same run; and
+the two Telegram libraries side by side: the same echo bot on aiogram and on python-telegram-bot (PTB).
 
     python -m bench.updates [--people 1000 10000] [--sessions 300] [--concurrency 20]
 
@@ -8,7 +9,11 @@ booking. Updates are handed to the Dispatcher directly (`feed_raw_update`: no po
 in the way); the fake Bot API server runs as its own process and logs when each reply arrives. Time
 from update to reply: from handing the update over to the arrival of the first reply call (a message
 sent or edited) at the fake server. The echo bot (one handler: send the text or button data back) gets
-exactly the same updates, with the same concurrency, through the same kind of Bot client.
+exactly the same updates, with the same concurrency, through the same kind of Bot client. The PTB echo
+bot (the same two handlers, `Application.process_update` on each update, PTB's own httpx client with a pool
+as large as aiogram's default of 100 connections) gets them too, after the aiogram one, against the same
+fake server process. Last, each library's import cost: `import aiogram` and `import telegram, telegram.ext`,
+each in a fresh interpreter (median of several), time to import and peak RSS.
 
 Each person sends at most 7 updates, one after the other: within the flood throttle (about 15 in a
 burst), so the bot is measured, not the throttle.
@@ -18,6 +23,7 @@ import argparse
 import asyncio
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,22 +177,114 @@ async def run_size(people: int, count: int, concurrency: int, base_url: str, tok
         full = _figures("lokal willkommen", fed, wall, cpu, await _fetch_log(http, base_url))
 
     echo_bot, echo = _echo_bot(base_url, token)
-    replay = iter(recorded)
+    replay = _replay(recorded)
     try:
 
         async def feed_echo(update: dict) -> None:
             await echo.feed_raw_update(echo_bot, update)
 
-        fed, wall, cpu = await _drive(feed_echo, lambda *_: next(replay), plan, concurrency)
+        fed, wall, cpu = await _drive(feed_echo, replay, plan, concurrency)
         async with ClientSession() as http:
             bare = _figures("echo (bare aiogram)", fed, wall, cpu, await _fetch_log(http, base_url))
     finally:
         await echo_bot.session.close()
-    for row in (full, bare):
+    ptb = await _ptb_echo_figures(base_url, token, recorded, plan, concurrency)
+    for row in (full, bare, ptb):
         row["people_stored"] = people
     full["cost_ratio_cpu"] = full["cpu_ms_per_update"] / bare["cpu_ms_per_update"]
     full["cost_ratio_throughput"] = bare["updates_per_second"] / full["updates_per_second"]
-    return [full, bare]
+    ptb["cpu_vs_aiogram_echo"] = ptb["cpu_ms_per_update"] / bare["cpu_ms_per_update"]
+    return [full, bare, ptb]
+
+
+def _replay(recorded: list[dict]):
+    """make_update for an echo bot: each person's recorded updates again, in their order. (Taken in the global
+    order instead, a worker could hand over another person's update, and its reply was matched to no one.)"""
+    mine: dict[int, list[dict]] = defaultdict(list)
+    for update in recorded:
+        who = update["message"]["chat"]["id"] if "message" in update else update["callback_query"]["from"]["id"]
+        mine[who].append(update)
+
+    def make_update(user: int, lang: str, step: tuple) -> dict:
+        return mine[user].pop(0)
+
+    return make_update
+
+
+async def _ptb_echo_figures(base_url: str, token: str, recorded: list[dict], plan, concurrency: int) -> dict:
+    """The echo bot on python-telegram-bot, fed the recorded updates in the same order and concurrency."""
+    from aiohttp import ClientSession
+    from telegram import Update
+
+    app = _ptb_echo_bot(base_url, token)
+    await app.initialize()  # getMe, as aiogram's start does
+    replay = _replay(recorded)
+    try:
+        async with ClientSession() as http:
+            await _fetch_log(http, base_url)  # PTB's start-up call is not part of it
+
+            async def feed(update: dict) -> None:
+                await app.process_update(Update.de_json(update, app.bot))
+
+            fed, wall, cpu = await _drive(feed, replay, plan, concurrency)
+            return _figures("echo (bare python-telegram-bot)", fed, wall, cpu, await _fetch_log(http, base_url))
+    finally:
+        await app.shutdown()
+
+
+def _ptb_echo_bot(base_url: str, token: str):  # -> telegram.ext.Application
+    from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+    from telegram.request import HTTPXRequest
+
+    request = HTTPXRequest(connection_pool_size=100, read_timeout=30, write_timeout=30, pool_timeout=30)
+    app = Application.builder().token(token).base_url(f"{base_url}/bot").request(request).updater(None).build()
+
+    async def echo_text(update, context) -> None:  # type: ignore[no-untyped-def]
+        message = update.effective_message
+        await context.bot.send_message(message.chat_id, message.text or "?")
+
+    async def echo_press(update, context) -> None:  # type: ignore[no-untyped-def]
+        query = update.callback_query
+        await context.bot.send_message(query.from_user.id, query.data or "?")
+
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, echo_text))
+    app.add_handler(CallbackQueryHandler(echo_press))
+    return app
+
+
+IMPORTS = {"aiogram": "aiogram", "python-telegram-bot": "telegram, telegram.ext"}
+_IMPORT_PROBE = """
+import json, time
+started = time.perf_counter()
+import {modules}
+seconds = time.perf_counter() - started
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({{"seconds": seconds, "peak_rss_kb": peak_kb}}))
+"""
+
+
+def import_costs(repeats: int = 5) -> dict[str, dict[str, float]]:
+    """Per library: median import time and peak RSS of a fresh interpreter that only imports it (and of a bare
+    interpreter, for scale)."""
+    result = {}
+    for name, modules in {"bare interpreter": "sys", **IMPORTS}.items():
+        runs = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", _IMPORT_PROBE.format(modules=modules)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for _ in range(repeats)
+        ]
+        result[name] = {
+            "import": f"import {modules}",
+            "import_ms": statistics.median(r["seconds"] for r in runs) * 1000,
+            "peak_rss_mb": statistics.median(r["peak_rss_kb"] for r in runs) / 1024,
+        }
+    return result
 
 
 def _echo_bot(base_url: str, token: str) -> tuple[Bot, Dispatcher]:
@@ -213,7 +311,16 @@ async def run(sizes: list[int], count: int, concurrency: int, server: dict[str, 
     rows = []
     for people in sizes:
         rows += await run_size(people, count, concurrency, server["base_url"], server["token"], workdir)
-    return {"goal_ratio": GOAL_RATIO, "concurrency": concurrency, "sessions": count, "rows": rows}
+    # rows: ours and the aiogram echo bot per size (as before); echo_bots: both libraries' echo bots side by side.
+    echo_bots = [r for r in rows if r["bot"].startswith("echo")]
+    rows = [r for r in rows if "python-telegram-bot" not in r["bot"]]
+    return {
+        "goal_ratio": GOAL_RATIO,
+        "concurrency": concurrency,
+        "sessions": count,
+        "rows": rows,
+        "echo_bots": echo_bots,
+    }
 
 
 def fake_server_process() -> tuple[subprocess.Popen, dict[str, str]]:
@@ -229,12 +336,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--people", type=int, nargs="+", default=[1000, 10000], help="people stored")
     parser.add_argument("--sessions", type=int, default=300, help="simulated people who write, per size")
     parser.add_argument("--concurrency", type=int, default=20, help="people writing at the same time")
+    parser.add_argument("--import-repeats", type=int, default=5, help="fresh interpreters per library import")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     server, info = fake_server_process()
     try:
         with tempfile.TemporaryDirectory() as workdir:
             result = asyncio.run(run(args.people, args.sessions, args.concurrency, info, Path(workdir)))
+        if Path("/proc/self/status").exists():
+            result["imports"] = import_costs(args.import_repeats)
     finally:
         assert server.stdin is not None
         server.stdin.close()  # the server ends when its stdin does
@@ -247,6 +357,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     headers = ["bot", "people", "updates", "updates/s", "cpu ms/update", "p50 ms", "p99 ms", "cost ratio"]
     print(table(headers, rows))
     print(f"goal: at most {GOAL_RATIO}x the echo bot's cost per update")
+    print("\nTelegram libraries: the bare echo bot on each")
+    echo_rows = [
+        [r["bot"].removeprefix("echo (bare ").removesuffix(")"), r["people_stored"], r["updates"],
+         r["updates_per_second"], r["cpu_ms_per_update"], r["p50_ms"], r["p99_ms"]]
+        for r in result["echo_bots"]
+    ]  # fmt: skip
+    print(table(["library", "people", "updates", "updates/s", "cpu ms/update", "p50 ms", "p99 ms"], echo_rows))
+    if "imports" in result:
+        import_rows = [[n, c["import"], c["import_ms"], c["peak_rss_mb"]] for n, c in result["imports"].items()]
+        print(table(["", "fresh interpreter runs", "import ms", "peak RSS MB"], import_rows))
     print("result:", write_result("updates", result, args.out))
     return result
 

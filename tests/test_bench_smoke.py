@@ -40,13 +40,33 @@ def test_booking_race(tmp_path: Path):
 
 
 def test_updates_against_echo(tmp_path: Path):
-    result = run_bench("updates", tmp_path / "u.json", "--people", "60", "--sessions", "8", "--concurrency", "3")
+    result = run_bench(
+        "updates",
+        tmp_path / "u.json",
+        "--people",
+        "60",
+        "--sessions",
+        "8",
+        "--concurrency",
+        "3",
+        "--import-repeats",
+        "1",
+    )
     ours, echo = result["rows"]
-    assert ours["updates"] == echo["updates"] >= 8 * 5
-    for row in (ours, echo):
+    aiogram_echo, ptb_echo = result["echo_bots"]  # the same echo bot on both Telegram libraries
+    assert aiogram_echo == echo and ptb_echo["bot"] == "echo (bare python-telegram-bot)"
+    assert ours["updates"] == echo["updates"] == ptb_echo["updates"] >= 8 * 5
+    for row in (ours, echo, ptb_echo):
         assert row["replies_matched"] >= 0.9 * row["updates"]  # replies arrived at the fake server
         assert row["updates_per_second"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
-    assert ours["cost_ratio_cpu"] > 0
+    assert ours["cost_ratio_cpu"] > 0 and ptb_echo["cpu_vs_aiogram_echo"] > 0
+    imports = result["imports"]
+    assert list(imports) == ["bare interpreter", "aiogram", "python-telegram-bot"]
+    for library in ("aiogram", "python-telegram-bot"):
+        assert (
+            imports[library]["import_ms"] > 0
+            and imports[library]["peak_rss_mb"] > imports["bare interpreter"]["peak_rss_mb"]
+        )
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak RSS from /proc")
