@@ -39,13 +39,21 @@ _GERMAN_WORDS = frozenset(
     " keine wann wo wie was warum wer welche welcher mit fur bei zum zur von im auf aus nach heute morgen"
     " buro offen geoffnet termin hilfe brauche brief arbeit wohnung kinder schule arzt deutsch kurs kostet"
     " kann konnen mochte mochten bitte danke hallo guten tag adresse telefon nummer uhr geld frage gibt es"
-    " mein meine meinen mir mich noch auch schon sprechen ja nein".split()
+    " mein meine meinen mir mich noch auch schon sprechen ja nein diese dieser dieses was wer wieviel wie viel"
+    " kosten kostenlos umsonst brauchen bekommen suche finden zeit woche monat samstag sonntag montag dienstag"
+    " mittwoch donnerstag freitag verloren tun gibt veranstaltung beratung dolmetscher krankenkarte"
+    " offnungszeit offnungszeiten sprechstunde anmelden abmelden vermieter kundigung stelle ausbildung"
+    " praktikum lebenslauf bewerbung kindergarten ausweis amt brauch geht gehen kommen komme muss mussen"
+    " darf durfen soll sollen wurde ware euch uns ihnen dir dich".split()
 )
 _ENGLISH_WORDS = frozenset(
     "i you we they he she the a an is are am was be have has do does can could would should will not no"
     " when where what how why who which with for at from to in on of my your me please thanks thank hello"
     " hi office open opening hours appointment help need letter job work flat apartment children school"
-    " doctor german course cost free phone number address language speak there this that and or any".split()
+    " doctor german course cost free phone number address language speak there this that and or any whats"
+    " ur u r much per month week weather tomorrow today email get want need lost card wheres my our their"
+    " does dont cant wont im ive pay money register kindergarten apartment landlord rent job find looking"
+    " visit home data anyone share information delete volunteer translator interpreter".split()
 )
 # Arabic in Latin letters: common words and spellings with digits for Arabic letters (3 = ع, 7 = ح ...).
 _ARABIZI_WORDS = frozenset(
@@ -57,7 +65,9 @@ _ARABIZI_WORDS = frozenset(
     " ya yalla kam qadesh adesh addesh 2adesh bkam bekam mosa3ada msa3de musa3ada risala resala maktoub"
     " maktoob maktub shoghl shughl sha3'el 3amal beit bait bet bait madrase madrasa tabib doktor hal hel"
     " wallah inshallah lazem lazim l2an 3shan 3ashan 3lshan msh mish mush bukra bokra elyom alyom lyom"
-    " el7en hala2 hassa halla2 ta3ab maridh mared lugha lo8a almani almaniya".split()
+    " el7en hala2 hassa halla2 ta3ab maridh mared lugha lo8a almani almaniya wesh wish dawam dawamkom aku"
+    " shaku maku malabis atfal awlad wlad mutarjim motarjem floos fulus balash bbalash walla jozi zawji"
+    " ya3ni shi chi 3am bi ba3d kteer ktir kthir shway shwai bas".split()
 )
 # Persian in Latin letters ("Finglish"): words Persian speakers type that English, German and Arabizi do not
 # use (short ones that are English or German words, such as "man", "to", "in", are left out).
@@ -89,6 +99,11 @@ _TIGRINYA_LATIN_WORDS = frozenset(
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 
 
+# Word shapes only one of the two languages has (normalised words: no umlauts).
+_GERMAN_SHAPE = re.compile(r"(ung|ungen|keit|heit|schaft|lich|chen|isch)$|^(ge|ver|be|zu)[a-z]{3,}(t|en)$|sch|tz|pf")
+_ENGLISH_SHAPE = re.compile(r"(ing|tion|ly|ght)$|^(wh|th)|w$")
+
+
 def _folded(words: frozenset[str]) -> frozenset[str]:
     """The word lists as normalize() writes words, so they compare with normalised text."""
     return frozenset(w for word in words for w in normalize(word).split())
@@ -117,8 +132,9 @@ def latin_scores(text: str) -> dict[str, int]:
     words = normalize(text).split()
     raw = text.lower()
     return {
-        "de": sum(w in _GERMAN_WORDS for w in words) + 2 * len(re.findall("[äöüß]", raw)),
-        "en": sum(w in _ENGLISH_WORDS for w in words),
+        "de": sum(w in _GERMAN_WORDS or bool(_GERMAN_SHAPE.search(w)) for w in words)
+        + 2 * len(re.findall("[äöüß]", raw)),
+        "en": sum(w in _ENGLISH_WORDS or bool(_ENGLISH_SHAPE.search(w)) for w in words),
         "ar": sum(w in _ARABIZI_WORDS for w in words) + 2 * len(_ARABIZI_DIGIT_WORD.findall(raw)),
         "fa": sum(w in _FINGLISH_WORDS for w in words),
         "ti": sum(w in _TIGRINYA_LATIN_WORDS for w in words),
