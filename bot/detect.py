@@ -101,7 +101,7 @@ _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a
 
 # Word shapes only one of the two languages has (normalised words: no umlauts).
 _GERMAN_SHAPE = re.compile(r"(ung|ungen|keit|heit|schaft|lich|chen|isch)$|^(ge|ver|be|zu)[a-z]{3,}(t|en)$|sch|tz|pf")
-_ENGLISH_SHAPE = re.compile(r"(ing|tion|ly|ght)$|^(wh|th)|w$")
+_ENGLISH_SHAPE = re.compile(r"(ing|tion|ly|ght)$|^(wh|th)|[a-z]{2,}w$")
 
 
 def _folded(words: frozenset[str]) -> frozenset[str]:
