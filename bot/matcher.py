@@ -365,7 +365,10 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, oos: int, emergency: int) ->
 
 
 # The message in parts, for two questions in one message.
-_SEGMENTS = re.compile(r"[?？؟፧!！\n።;]+|\.(?:\s|$)|\s(?:and also|und auch|außerdem|ausserdem|also,|و ايضا|وكمان|همچنین|و همینطور)\s")
+_SEGMENTS = re.compile(
+    r"[?？؟፧!！\n።;,،፣]+|\.(?:\s|$)"
+    r"|\s(?:and|und|außerdem|ausserdem|oder|or|و|وكمان|وهل|همچنین|ከምኡውን|ከምኡ'ውን)\s"
+)
 
 _DECISIONS: dict[str, Decision] = {}
 _DECISIONS_LOCK = threading.Lock()
@@ -701,7 +704,14 @@ class Matcher:
         labels = self._index.labels
         decision = self._decision
         emergency_number = self._index.numbers.get(EMERGENCY, -1)
-        if emergency is None and emergency_number >= 0 and p[0, emergency_number] >= decision.emergency:
+        # The classifier alone calls an emergency only when it is its sure answer and shares a word with it.
+        if (
+            emergency is None
+            and emergency_number >= 0
+            and int(p[0].argmax()) == emergency_number
+            and p[0, emergency_number] >= max(decision.emergency, decision.answer)
+            and overlap[0, emergency_number] >= 1
+        ):
             emergency = "other"
         answers, choices, reason, confidence = self._decide_one(p[0], overlap[0], int(nearest[0]), text)
         if len(texts) > 1:
