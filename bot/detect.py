@@ -82,7 +82,9 @@ _FINGLISH_WORDS = frozenset(
     " kelase sabtenam ghabz ejare ejareh sahebkhune sahebkhane shohar shoharam zanam pesaram dokhtaram khanom"
     " agha befarmaid salamati khubi khoobi chetorin mishavad mikhastim kojan kei kodum kodoom kodom"
     " nemidunam nemidonam nemikham nemitunam nadare hamchin hamin injast ast hast budam bud mire miram ruz"
-    " haftegi hafte sobh asr shab".split()
+    " haftegi hafte sobh asr shab daftaretun baze adres shomare gereftan chejoori chejuri mikonin jalase etela"
+    " resani peyda nemikonam omade nemifahmam dokhtaram motarjem darin miain javab dade mikhad rezume"
+    " khadamati komaki bacheha khunegi davtalab madadkar tamas sohbat lazeme avaz bedune rayegane majanie".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
@@ -94,7 +96,10 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " dehando hade hadu sebay sebeyti wedi gual tigrinya tigrigna ertra habesha gebri wagaa waga ane aney"
     " nskha nsikha nsika ntsibuk tsebuk zeyblu zeybel ayfeletn ayfelten ayfelteyn kesab kab keyd kedka"
     " ketsera kheyd kiheyd ydelyi zdelyi halewo halewa halewu yelon eta eti etom ezia nay bkemey bkemay"
-    " kabey enda kelay kewn kihawn hawey hawka hawo aboy adey shekla kitebuni kihgezuni hatsewuni".split()
+    " kabey enda kelay kewn kihawn hawey hawka hawo aboy adey shekla kitebuni kihgezuni hatsewuni qutsri silki"
+    " habuni kihiz intay srah yedli yietu metsiuni yirkeb mzgeba tergwami bnetsa diyu khgez welentawi tmetsu"
+    " yimetsa biro kfutat dikhum tihbu tgebru kdawnti yedleyeni tzarebu kkewn kkfl aleni yehtet haberetay"
+    " demsisuley tnegru qotseraey kqyr kmetsi krekb".split()
 )
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 

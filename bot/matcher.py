@@ -342,7 +342,11 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, oos: int, emergency: int) ->
         right = np.where(expect_none, ~answered, answered & (best_label == y))
         wrong = answered & (best_label != y)
         results.append((float(right.mean() - 3 * wrong.mean()), float(tau), float(right.mean()), float(wrong.mean())))
-    _, answer, accuracy, wrong_rate = max(results)
+    # The objective is flat near its best: any threshold within PLATEAU of it costs the same, so take the
+    # middle one of those rather than whichever the noise of one fold split put on top.
+    top = max(r[0] for r in results)
+    plateau = [r for r in results if r[0] >= top - PLATEAU]
+    _, answer, accuracy, wrong_rate = plateau[len(plateau) // 2]
     unsure = (best_p < answer) & ~expect_none
     chosen = []
     for tau in (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25):
@@ -399,7 +403,8 @@ def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]
     return tuple(normalize(text).split()) in set(keywords.get(label, ()))
 
 
-DECISION_VERSION = 2
+DECISION_VERSION = 3
+PLATEAU = 0.005
 ONE_WORD_SURE = 0.9  # above this probability, one shared word with the topic is enough
 FOLDS = 5
 MAX_CV_QUESTIONS = 2500
