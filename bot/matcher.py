@@ -343,10 +343,10 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, oos: int, emergency: int) ->
         wrong = answered & (best_label != y)
         results.append((float(right.mean() - 3 * wrong.mean()), float(tau), float(right.mean()), float(wrong.mean())))
     # The objective is flat near its best: any threshold within PLATEAU of it costs the same, so take the
-    # middle one of those rather than whichever the noise of one fold split put on top.
+    # middle one of those (the lower of two) rather than whichever the noise of one fold split put on top.
     top = max(r[0] for r in results)
     plateau = [r for r in results if r[0] >= top - PLATEAU]
-    _, answer, accuracy, wrong_rate = plateau[len(plateau) // 2]
+    _, answer, accuracy, wrong_rate = plateau[(len(plateau) - 1) // 2]
     unsure = (best_p < answer) & ~expect_none
     chosen = []
     for tau in (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25):
@@ -403,7 +403,7 @@ def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]
     return tuple(normalize(text).split()) in set(keywords.get(label, ()))
 
 
-DECISION_VERSION = 3
+DECISION_VERSION = 4
 PLATEAU = 0.005
 ONE_WORD_SURE = 0.9  # above this probability, one shared word with the topic is enough
 FOLDS = 5
@@ -725,7 +725,10 @@ class Matcher:
         scope = self._scope
         if scope is not None and scope.other_place(text):
             answers, choices, reason, out_of_scope = (), (), "other_place", True
-        elif scope is not None and answers and answers[0] in scope.authority_topics and scope.other_authority(text):
+        elif scope is not None and scope.other_authority(text) and (
+            (answers or choices or ("",))[0] in scope.authority_topics or len(normalize(text).split()) <= 2
+        ):
+            # Another authority's hours, address or phone, or its name alone: not ours to answer.
             answers, choices, reason, out_of_scope = (), (), "other_authority", True
         answers = tuple(a for a in answers if a != EMERGENCY)
         choices = tuple(c for c in choices if c not in answers and c != EMERGENCY)
