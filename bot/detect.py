@@ -1,8 +1,13 @@
 """Guess the language a person writes in, from the text itself and the platform's hint.
 
 The script decides first: Ge'ez is Tigrinya; Arabic script is Persian when it has letters Arabic does not
-use (or typical Persian words), else Arabic. Latin script is German, English, or Arabic written in Latin
-letters ("mata yaftah al maktab"), decided by typical words. When the text does not decide, the hint does.
+use (or typical Persian words), else Arabic. Latin script is German, English, or Arabic ("Arabizi", "mata
+yaftah al maktab"), Persian ("Finglish", "daftar kojast") or Tigrinya ("abey alo bet tsihfet") written in
+Latin letters, decided by typical words. When the text does not decide, the hint does.
+
+`Detection.sure` says whether the evidence is strong: a script of its own (Ge'ez), Persian letters, or at
+least two typical words more than any other language. A person's known reply language should only be
+switched on a sure detection: one ambiguous Latin-letter message ("ok", "salam", "merci") is not enough.
 """
 
 import re
@@ -34,13 +39,21 @@ _GERMAN_WORDS = frozenset(
     " keine wann wo wie was warum wer welche welcher mit fur bei zum zur von im auf aus nach heute morgen"
     " buro offen geoffnet termin hilfe brauche brief arbeit wohnung kinder schule arzt deutsch kurs kostet"
     " kann konnen mochte mochten bitte danke hallo guten tag adresse telefon nummer uhr geld frage gibt es"
-    " mein meine meinen mir mich noch auch schon sprechen ja nein".split()
+    " mein meine meinen mir mich noch auch schon sprechen ja nein diese dieser dieses was wer wieviel wie viel"
+    " kosten kostenlos umsonst brauchen bekommen suche finden zeit woche monat samstag sonntag montag dienstag"
+    " mittwoch donnerstag freitag verloren tun gibt veranstaltung beratung dolmetscher krankenkarte"
+    " offnungszeit offnungszeiten sprechstunde anmelden abmelden vermieter kundigung stelle ausbildung"
+    " praktikum lebenslauf bewerbung kindergarten ausweis amt brauch geht gehen kommen komme muss mussen"
+    " darf durfen soll sollen wurde ware euch uns ihnen dir dich".split()
 )
 _ENGLISH_WORDS = frozenset(
     "i you we they he she the a an is are am was be have has do does can could would should will not no"
     " when where what how why who which with for at from to in on of my your me please thanks thank hello"
     " hi office open opening hours appointment help need letter job work flat apartment children school"
-    " doctor german course cost free phone number address language speak there this that and or any".split()
+    " doctor german course cost free phone number address language speak there this that and or any whats"
+    " ur u r much per month week weather tomorrow today email get want need lost card wheres my our their"
+    " does dont cant wont im ive pay money register kindergarten apartment landlord rent job find looking"
+    " visit home data anyone share information delete volunteer translator interpreter".split()
 )
 # Arabic in Latin letters: common words and spellings with digits for Arabic letters (3 = ع, 7 = ح ...).
 _ARABIZI_WORDS = frozenset(
@@ -52,9 +65,61 @@ _ARABIZI_WORDS = frozenset(
     " ya yalla kam qadesh adesh addesh 2adesh bkam bekam mosa3ada msa3de musa3ada risala resala maktoub"
     " maktoob maktub shoghl shughl sha3'el 3amal beit bait bet bait madrase madrasa tabib doktor hal hel"
     " wallah inshallah lazem lazim l2an 3shan 3ashan 3lshan msh mish mush bukra bokra elyom alyom lyom"
-    " el7en hala2 hassa halla2 ta3ab maridh mared lugha lo8a almani almaniya".split()
+    " el7en hala2 hassa halla2 ta3ab maridh mared lugha lo8a almani almaniya wesh wish dawam dawamkom aku"
+    " shaku maku malabis atfal awlad wlad mutarjim motarjem floos fulus balash bbalash walla jozi zawji"
+    " ya3ni shi chi 3am bi ba3d kteer ktir kthir shway shwai bas".split()
+)
+# Persian in Latin letters ("Finglish"): words Persian speakers type that English, German and Arabizi do not
+# use (short ones that are English or German words, such as "man", "to", "in", are left out).
+_FINGLISH_WORDS = frozenset(
+    "mikham mikhastam mikhaym mikhay mikhad mitunam mitoonam mitonam mitunid mishe mishad kojast koja kojas"
+    " kojaye chetori chetor chand chera chie chiye chiz chizi lotfan lotfn mersi mamnun mamnoon mamnoonam"
+    " daftar daftare vaght vakht nobat nobate emruz emrooz farda diruz hastid hastin nist nistam nistid daram"
+    " darid darin dare nadaram nadarim bayad baiad komak komakam konam konid konin kon khune khoone khaneh"
+    " khane zaban zabane bime madrese madreseh bacheha bachem bachehaye hazine hazineh rayegan majani"
+    " khodafez baraye barye vase kheili kheyli khyli khaste shodam shode mikonam mikonid mikone kardam kardan"
+    " begiram migiram beram biam miam miad biyam dige kasi inja unja onja ghabl pish dastam dardam jelase"
+    " kelase sabtenam ghabz ejare ejareh sahebkhune sahebkhane shohar shoharam zanam pesaram dokhtaram khanom"
+    " agha befarmaid salamati khubi khoobi chetorin mishavad mikhastim kojan kei kodum kodoom kodom"
+    " nemidunam nemidonam nemikham nemitunam nadare hamchin hamin injast ast hast budam bud mire miram ruz"
+    " haftegi hafte sobh asr shab daftaretun baze adres shomare gereftan chejoori chejuri mikonin jalase etela"
+    " resani peyda nemikonam omade nemifahmam dokhtaram motarjem darin miain javab dade mikhad rezume"
+    " khadamati komaki bacheha khunegi davtalab madadkar tamas sohbat lazeme avaz bedune rayegane majanie".split()
+)
+# Tigrinya in Latin letters.
+_TIGRINYA_LATIN_WORDS = frozenset(
+    "kemey kemay kemei kamey entay intay ntay abey abei meas mias kndey kinday kindey kendey alo alewo aleku"
+    " alekum alokum alekhum yelen yeleyn yeblen yelen eyu iyu iyom eyom nay kab nab mis kulu zelo ezi ezom izi"
+    " delye deliye edeli ydli ydeli yikeal yikael yikal kikeal kfut kifut ktsu lomi tsbah tsibah tsbuk"
+    " hagez hagezuni hagezeni hagzuni sirah srah geza debdabe debdabie hakim timhrti tmhrti quanqua kwankwa"
+    " qwanqwa tsihfet tsehfet tsifet qotsera ketsera kotsera qotsra yekenyeley yekenyelay yekenyelna dehan"
+    " dehando hade hadu sebay sebeyti wedi gual tigrinya tigrigna ertra habesha gebri wagaa waga ane aney"
+    " nskha nsikha nsika ntsibuk tsebuk zeyblu zeybel ayfeletn ayfelten ayfelteyn kesab kab keyd kedka"
+    " ketsera kheyd kiheyd ydelyi zdelyi halewo halewa halewu yelon eta eti etom ezia nay bkemey bkemay"
+    " kabey enda kelay kewn kihawn hawey hawka hawo aboy adey shekla kitebuni kihgezuni hatsewuni qutsri silki"
+    " habuni kihiz intay srah yedli yietu metsiuni yirkeb mzgeba tergwami bnetsa diyu khgez welentawi tmetsu"
+    " yimetsa biro kfutat dikhum tihbu tgebru kdawnti yedleyeni tzarebu kkewn kkfl aleni yehtet haberetay"
+    " demsisuley tnegru qotseraey kqyr kmetsi krekb".split()
 )
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
+
+
+# Word shapes only one of the two languages has (normalised words: no umlauts).
+_GERMAN_SHAPE = re.compile(r"(ung|ungen|keit|heit|schaft|lich|chen|isch)$|^(ge|ver|be|zu)[a-z]{3,}(t|en)$|sch|tz|pf")
+_ENGLISH_SHAPE = re.compile(r"(ing|tion|ly|ght)$|^(wh|th)|[a-z]{2,}w$")
+
+
+def _folded(words: frozenset[str]) -> frozenset[str]:
+    """The word lists as normalize() writes words, so they compare with normalised text."""
+    return frozenset(w for word in words for w in normalize(word).split())
+
+
+_PERSIAN_WORDS, _ARABIC_WORDS = _folded(_PERSIAN_WORDS), _folded(_ARABIC_WORDS)
+_GERMAN_WORDS, _ENGLISH_WORDS = _folded(_GERMAN_WORDS), _folded(_ENGLISH_WORDS)
+_ARABIZI_WORDS = _folded(_ARABIZI_WORDS)
+# A word of two lists counts for neither of the Latin-letter ones (English "key", Finglish "kei").
+_FINGLISH_WORDS = _folded(_FINGLISH_WORDS) - _ENGLISH_WORDS - _GERMAN_WORDS - _ARABIZI_WORDS
+_TIGRINYA_LATIN_WORDS = _folded(_TIGRINYA_LATIN_WORDS) - _ENGLISH_WORDS - _GERMAN_WORDS - _ARABIZI_WORDS
 
 
 @dataclass(frozen=True)
@@ -62,48 +127,80 @@ class Detection:
     lang: str | None  # None: the text does not decide
     script: str  # "geez", "arabic", "latin" or "none"
     latin_arabic: bool = False
+    sure: bool = False  # strong evidence: worth switching a person's reply language for
+    latin_persian: bool = False  # Persian written in Latin letters (Finglish)
+    latin_tigrinya: bool = False  # Tigrinya written in Latin letters
+
+
+def latin_scores(text: str) -> dict[str, int]:
+    """Evidence per language for a Latin-letter text: typical words, umlauts, Arabizi digits."""
+    words = normalize(text).split()
+    raw = text.lower()
+    return {
+        "de": sum(w in _GERMAN_WORDS or bool(_GERMAN_SHAPE.search(w)) for w in words)
+        + 2 * len(re.findall("[äöüß]", raw)),
+        "en": sum(w in _ENGLISH_WORDS or bool(_ENGLISH_SHAPE.search(w)) for w in words),
+        "ar": sum(w in _ARABIZI_WORDS for w in words) + 2 * len(_ARABIZI_DIGIT_WORD.findall(raw)),
+        "fa": sum(w in _FINGLISH_WORDS for w in words),
+        "ti": sum(w in _TIGRINYA_LATIN_WORDS for w in words),
+    }
 
 
 def _latin_language(text: str, hinted: str | None) -> tuple[str | None, bool]:
-    words = normalize(text).split()
-    if not words:
+    """(language, sure) for a Latin-letter text."""
+    if not normalize(text):
         return None, False
-    raw = text.lower()
-    scores = {
-        "de": sum(w in _GERMAN_WORDS for w in words) + 2 * len(re.findall("[äöüß]", raw)),
-        "en": sum(w in _ENGLISH_WORDS for w in words),
-        "ar": sum(w in _ARABIZI_WORDS for w in words) + 2 * len(_ARABIZI_DIGIT_WORD.findall(raw)),
-    }
+    scores = latin_scores(text)
+    ranked = sorted(scores.values(), reverse=True)
+    top, second = ranked[0], ranked[1]
     best = max(scores, key=lambda k: scores[k])
-    top = scores[best]
-    if top == 0 or list(scores.values()).count(top) > 1:
+    if top == 0 or top == second:
+        # A tie between the hinted language and another: the hint decides, weakly.
+        if top > 0 and hinted in scores and scores[hinted] == top:
+            return hinted, False
         return None, False
+    sure = top - second >= 2 or (top >= 2 and top >= 2 * second)
     # One weak clue ("hallo", "ok") is not worth overruling what the person's phone is set to.
     if top == 1 and hinted in scores and best != hinted:
-        return hinted, hinted == "ar"
-    return best, best == "ar"
+        return hinted, False
+    return best, sure
 
 
 def detect(text: str | None, hint: str | None = None) -> Detection:
     """Which of our languages `text` is in. `lang` is None when neither the text nor the hint decides."""
     text = text or ""
     hinted = from_hint(hint)
-    if _GEEZ.search(text):
-        return Detection("ti", "geez")
-    if _ARABIC_SCRIPT.search(text):
+    geez = len(_GEEZ.findall(text))
+    arabic = len(_ARABIC_SCRIPT.findall(text))
+    latin = len(_LATIN.findall(text))
+    if geez and geez >= arabic and geez * 2 >= latin:
+        return Detection("ti", "geez", sure=True)
+    if arabic and arabic * 2 >= latin:
         words = set(normalize(text).split())
         fa, ar = len(words & _PERSIAN_WORDS), len(words & _ARABIC_WORDS)
         if _PERSIAN_LETTERS.search(text):
             # Persian letters decide, unless the words are plainly Arabic (Iraqi and Gulf Arabic write گ, چ).
-            return Detection("ar" if ar >= 2 and fa == 0 else "fa", "arabic")
+            if ar >= 2 and fa == 0:
+                return Detection("ar", "arabic", sure=True)
+            # Persian typed on an Arabic keyboard has no Persian letters but پ چ ژ گ may still come: a sure
+            # sign unless Arabic words outnumber the Persian ones.
+            return Detection("fa", "arabic", sure=fa >= ar)
         if fa > ar:
-            return Detection("fa", "arabic")
+            return Detection("fa", "arabic", sure=fa - ar >= 2 or ar == 0)
         if ar > fa:
-            return Detection("ar", "arabic")
+            return Detection("ar", "arabic", sure=ar - fa >= 2 or fa == 0)
+        # Arabic script alone still rules out de, en and ti: the hint decides between the two, weakly.
         return Detection(hinted if hinted in ("ar", "fa") else "ar", "arabic")
-    if _LATIN.search(text):
-        lang, arabizi = _latin_language(text, hinted)
+    if latin:
+        lang, sure = _latin_language(text, hinted)
         if lang is None:
             return Detection(hinted, "latin")
-        return Detection(lang, "latin", latin_arabic=arabizi)
+        return Detection(
+            lang,
+            "latin",
+            latin_arabic=lang == "ar",
+            sure=sure,
+            latin_persian=lang == "fa",
+            latin_tigrinya=lang == "ti",
+        )
     return Detection(hinted, "none")

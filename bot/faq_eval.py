@@ -1,9 +1,16 @@
 """Measure the matcher on a file of labelled questions (JSON lines).
 
-Each line: {"text": "...", "expect": "<faq id>" or null, "lang": "<code>" (optional)}. An item is right when
-the answer equals `expect` (for null: the bot stayed unsure). Wrong means answered with another id, or
-answered at all where `expect` is null: the costly mistake. Unsure where an answer was expected is
-neither right nor wrong: the person is asked to let a colleague answer.
+Each line: {"text": "...", "expect": "<faq id>" or null, "lang": "<code>" (optional), "also": ["<faq id>"]
+(optional: a second question in the same message), "tags": ["typo", ...] (optional: phenomena)}.
+
+Per item, from `Matcher.understand`:
+- right: the answer is the expected topic (with "also": every answered topic is one of the expected ones);
+  for `expect: null`, nothing was answered; for "emergency", the emergency answer was given.
+- wrong: answered with another topic, or answered at all where `expect` is null: the costly mistake. An
+  emergency answer to a question that is no emergency is a false alarm, and counts as wrong.
+- unsure: nothing answered where an answer was expected (the person can ask a colleague). When the expected
+  topic is among the offered choices, the item is also "right among choices".
+`choices_recall`: of the items expecting a topic, how many got it answered or offered as a choice.
 """
 
 import json
@@ -11,9 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.detect import detect
 from bot.languages import LANGUAGES
-from bot.matcher import Matcher
+from bot.matcher import EMERGENCY, Matcher, Understanding
 
 
 class EvalFileError(Exception):
@@ -25,13 +31,67 @@ class Item:
     text: str
     expect: str | None
     lang: str | None
+    also: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
 class Outcome:
     item: Item
-    got: str | None
-    detected: str | None
+    understood: Understanding
+
+    @property
+    def got(self) -> str | None:
+        """The one answer as the older matcher gave it (emergency first)."""
+        return self.understood.faq_id
+
+    @property
+    def detected(self) -> str | None:
+        return self.understood.detected_lang
+
+    @property
+    def emergency(self) -> bool:
+        return self.understood.emergency is not None or EMERGENCY in self.understood.answers
+
+    @property
+    def right(self) -> bool:
+        u, expect = self.understood, self.item.expect
+        if expect == EMERGENCY:
+            return self.emergency
+        if self.emergency:
+            return False
+        if expect is None:
+            return not u.answers
+        return bool(u.answers) and expect in u.answers and set(u.answers) <= {expect, *self.item.also}
+
+    @property
+    def wrong(self) -> bool:
+        if self.right:
+            return False
+        return self.emergency or bool(self.understood.answers)
+
+    @property
+    def unsure(self) -> bool:
+        return not self.right and not self.wrong
+
+    @property
+    def among_choices(self) -> bool:
+        """Unsure, and the expected topic was offered."""
+        return self.unsure and self.item.expect is not None and self.item.expect in self.understood.choices
+
+    @property
+    def found(self) -> bool:
+        """The expected topic was answered or offered (items that expect one)."""
+        u = self.understood
+        return self.item.expect is not None and (self.right or (not self.wrong and self.item.expect in u.choices))
+
+    @property
+    def false_alarm(self) -> bool:
+        return self.item.expect != EMERGENCY and self.emergency
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
 @dataclass
@@ -42,58 +102,133 @@ class Report:
     def n(self) -> int:
         return len(self.outcomes)
 
-    @staticmethod
-    def _right(o: Outcome) -> bool:
-        return o.got == o.item.expect
-
-    @staticmethod
-    def _wrong(o: Outcome) -> bool:
-        return o.got is not None and o.got != o.item.expect
+    def _chosen(self, lang: str | None) -> list[Outcome]:
+        return [o for o in self.outcomes if lang is None or o.item.lang == lang]
 
     def accuracy(self, lang: str | None = None) -> float:
-        chosen = [o for o in self.outcomes if lang is None or o.item.lang == lang]
-        return sum(self._right(o) for o in chosen) / len(chosen) if chosen else 0.0
+        chosen = self._chosen(lang)
+        return _rate(sum(o.right for o in chosen), len(chosen))
 
     def wrong_rate(self, lang: str | None = None) -> float:
-        chosen = [o for o in self.outcomes if lang is None or o.item.lang == lang]
-        return sum(self._wrong(o) for o in chosen) / len(chosen) if chosen else 0.0
+        chosen = self._chosen(lang)
+        return _rate(sum(o.wrong for o in chosen), len(chosen))
 
-    def lang_accuracy(self) -> float | None:
-        chosen = [o for o in self.outcomes if o.item.lang]
+    def unsure_rate(self, lang: str | None = None) -> float:
+        chosen = self._chosen(lang)
+        return _rate(sum(o.unsure for o in chosen), len(chosen))
+
+    def choices_recall(self, lang: str | None = None) -> float:
+        chosen = [o for o in self._chosen(lang) if o.item.expect is not None and o.item.expect != EMERGENCY]
+        return _rate(sum(o.found for o in chosen), len(chosen))
+
+    def emergency_recall(self) -> float | None:
+        chosen = [o for o in self.outcomes if o.item.expect == EMERGENCY]
+        return _rate(sum(o.emergency for o in chosen), len(chosen)) if chosen else None
+
+    def false_alarm_rate(self) -> float:
+        chosen = [o for o in self.outcomes if o.item.expect != EMERGENCY]
+        return _rate(sum(o.false_alarm for o in chosen), len(chosen))
+
+    def both_topics_rate(self) -> float | None:
+        """Items with a second question: both topics answered or offered."""
+        chosen = [o for o in self.outcomes if o.item.also]
+        if not chosen:
+            return None
+        covered = 0
+        for o in chosen:
+            seen = {*o.understood.answers, *o.understood.choices}
+            covered += o.item.expect in seen and all(a in seen for a in o.item.also)
+        return covered / len(chosen)
+
+    def lang_accuracy(self, lang: str | None = None) -> float | None:
+        chosen = [o for o in self._chosen(lang) if o.item.lang]
         if not chosen:
             return None
         return sum(o.detected == o.item.lang for o in chosen) / len(chosen)
 
     def summary(self) -> dict[str, object]:
-        lang_acc = self.lang_accuracy()
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        langs = [lang for lang in LANGUAGES if any(o.item.lang == lang for o in self.outcomes)]
         return {
             "n": self.n,
-            "accuracy": round(self.accuracy(), 4),
-            "wrong_rate": round(self.wrong_rate(), 4),
-            "lang_accuracy": None if lang_acc is None else round(lang_acc, 4),
+            "accuracy": r(self.accuracy()),
+            "wrong_rate": r(self.wrong_rate()),
+            "lang_accuracy": r(self.lang_accuracy()),
+            "unsure_rate": r(self.unsure_rate()),
+            "choices_recall": r(self.choices_recall()),
+            "emergency_recall": r(self.emergency_recall()),
+            "false_alarm_rate": r(self.false_alarm_rate()),
+            "both_topics_rate": r(self.both_topics_rate()),
+            "per_language": {
+                lang: {
+                    "n": len(self._chosen(lang)),
+                    "accuracy": r(self.accuracy(lang)),
+                    "wrong_rate": r(self.wrong_rate(lang)),
+                    "unsure_rate": r(self.unsure_rate(lang)),
+                    "choices_recall": r(self.choices_recall(lang)),
+                    "lang_accuracy": r(self.lang_accuracy(lang)),
+                }
+                for lang in langs
+            },
         }
 
+    @staticmethod
+    def _row(name: str, items: list[Outcome], lang_ok: str) -> str:
+        n = len(items)
+        right = sum(o.right for o in items)
+        wrong = sum(o.wrong for o in items)
+        unsure = sum(o.unsure for o in items)
+        among = sum(o.among_choices for o in items)
+        return (
+            f"{name:<20}{n:>6}{_rate(right, n):>10.1%}{_rate(wrong, n):>8.1%}{_rate(unsure, n):>8.1%}"
+            f"{_rate(among, unsure):>10.1%}{lang_ok:>9}"
+        )
+
     def table(self) -> str:
+        """Per language, then per tag: right, wrong, unsure, and of the unsure the share with the right topic
+        among the offered choices."""
+        header = f"{'':<20}{'n':>6}{'right':>10}{'wrong':>8}{'unsure':>8}{'in choice':>10}{'lang ok':>9}"
         by_lang: dict[str, list[Outcome]] = defaultdict(list)
+        by_tag: dict[str, list[Outcome]] = defaultdict(list)
         for o in self.outcomes:
             by_lang[o.item.lang or "?"].append(o)
-        lines = [f"{'lang':<6}{'n':>6}{'accuracy':>10}{'wrong':>8}{'unsure':>8}{'lang ok':>9}"]
-        order = [lang for lang in (*LANGUAGES, "?") if lang in by_lang]
-        for lang in order:
+            for tag in o.item.tags:
+                by_tag[tag].append(o)
+        lines = ["lang" + header[4:]]
+        for lang in [lang for lang in (*LANGUAGES, "?") if lang in by_lang]:
             items = by_lang[lang]
-            right = sum(self._right(o) for o in items)
-            wrong = sum(self._wrong(o) for o in items)
-            unsure = sum(o.got is None and o.item.expect is not None for o in items)
-            lang_ok = "-" if lang == "?" else f"{sum(o.detected == lang for o in items) / len(items):.1%}"
-            lines.append(
-                f"{lang:<6}{len(items):>6}{right / len(items):>10.1%}{wrong / len(items):>8.1%}"
-                f"{unsure / len(items):>8.1%}{lang_ok:>9}"
-            )
-        lines.append(f"{'all':<6}{self.n:>6}{self.accuracy():>10.1%}{self.wrong_rate():>8.1%}")
-        return "\n".join(lines)
+            ok = "-" if lang == "?" else f"{sum(o.detected == lang for o in items) / len(items):.1%}"
+            lines.append(self._row(lang, items, ok))
+        lines.append(self._row("all", self.outcomes, ""))
+        if by_tag:
+            lines += ["", "tag" + header[3:]]
+            for tag in sorted(by_tag):
+                items = by_tag[tag]
+                with_lang = [o for o in items if o.item.lang]
+                ok = f"{sum(o.detected == o.item.lang for o in with_lang) / len(with_lang):.1%}" if with_lang else "-"
+                lines.append(self._row(tag, items, ok))
+        extra = [f"right topic answered or among the choices: {self.choices_recall():.1%}"]
+        emergency = self.emergency_recall()
+        if emergency is not None:
+            extra.append(f"emergencies answered with the numbers: {emergency:.1%}")
+        extra.append(f"false emergency alarms: {self.false_alarm_rate():.1%}")
+        both = self.both_topics_rate()
+        if both is not None:
+            extra.append(f"two questions, both topics answered or offered: {both:.1%}")
+        return "\n".join([*lines, "", *extra])
 
     def mistakes(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not self._right(o)]
+        return [o for o in self.outcomes if not o.right]
+
+
+def _ids(value: object, path: Path, number: int, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EvalFileError(f"{path}:{number}: '{key}' must be a list of strings")
+    return tuple(value)
 
 
 def read_items(path: Path) -> list[Item]:
@@ -116,13 +251,15 @@ def read_items(path: Path) -> list[Item]:
             raise EvalFileError(f"{path}:{number}: 'expect' must be a FAQ id or null")
         if lang is not None and lang not in LANGUAGES:
             raise EvalFileError(f"{path}:{number}: 'lang' must be one of {', '.join(LANGUAGES)}")
-        items.append(Item(data["text"], expect, lang))
+        also = _ids(data.get("also"), path, number, "also")
+        tags = _ids(data.get("tags"), path, number, "tags")
+        items.append(Item(data["text"], expect, lang, also, tags))
     return items
 
 
 def evaluate(matcher: Matcher, items: list[Item]) -> Report:
+    """Each item understood as a first message: the text alone decides the language (no known language)."""
     report = Report()
     for item in items:
-        lang = detect(item.text).lang
-        report.outcomes.append(Outcome(item, matcher.match(item.text, lang).faq_id, lang))
+        report.outcomes.append(Outcome(item, matcher.understand(item.text)))
     return report

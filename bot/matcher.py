@@ -1,26 +1,59 @@
-"""Match a free-text question to a FAQ id, or stay unsure.
+"""Understand a free-text question: which FAQ topic(s), an emergency, out of scope, or unsure with choices.
 
-A nearest-neighbour classifier over the content's example questions and keywords in all languages.
-Texts become TF-IDF vectors of words, word pairs and letter n-grams (n-grams carry typos, missing
-diacritics and word forms); a class scores by its best matching examples. Questions the bot must not
-answer (`out_of_scope` in the content) form a class of their own: when it wins, the bot stays unsure,
-and so it does when the best class is weak or too close to the runner-up. Staying unsure costs a
-forwarded question; a wrong answer can cost a refugee a deadline.
+The API the engine uses:
+
+    matcher = Matcher.from_content(content)            # once at start (cheap again in the same process)
+    matcher = matcher.with_examples(learned)           # the learning FAQ's (label, text, lang) examples
+    u = matcher.understand(text, known_lang=person.language)
+    u.emergency      # None, or the kind ("suicide", "not_breathing", "bleeding", "violence", "child", "fire",
+                     #   "medical", or "other" when the classifier alone is sure): answer with 112/110 at once,
+                     #   for "suicide" also the crisis lines; mark a ticket urgent
+    u.answers        # the FAQ ids to answer, best first: one, or two for two questions in one message
+    u.choices        # when unsure: 1-3 plausible FAQ ids to offer as "Did you mean ...?" buttons
+    u.out_of_scope   # a question the bot must not answer with its facts (asylum, another city ...)
+    u.lang, u.lang_sure   # the language to reply in; switch a person's language only when lang_sure
+    u.reason         # why: "answer", "two_questions", "emergency", "out_of_scope", "other_place",
+                     #   "other_authority", "one_word", "close", "weak", "empty"
+    matcher.match(text, lang).faq_id   # the older call: the one answer or None (emergency included)
+    matcher.semantic_status            # "ok: <model>" or why the semantic model is not used (start-up check)
+
+How: two signals per topic. A lexical one, a nearest-neighbour score over TF-IDF vectors of words, word pairs
+and letter n-grams of the content's example questions and keywords in all languages (n-grams carry typos,
+missing diacritics and word forms); and a semantic one, the cosine similarity of multilingual sentence
+embeddings (bot/embedder.py) to the same examples. A small logistic model over both (and over how many
+distinctive words a question shares with a topic) turns them into a calibrated probability per topic. Its
+weights and its thresholds are fitted by cross-validation on the content's own examples when the matcher is
+built, never on an evaluation set. Questions the bot must not answer (`out_of_scope` in the content) form a
+topic of their own. The emergency lexicon (content/emergency.yaml) is checked first and cannot be outvoted;
+another city or another authority's hours (content/scope.yaml) put a question out of scope.
+
+Staying unsure costs a forwarded question; a wrong answer can cost a refugee a deadline.
 """
 
 import itertools
+import json
+import logging
 import math
+import random
+import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.content import Content
+from bot.detect import detect
+from bot.embedder import CachedEmbedder, Embedder, EmbedderError, cache_dir, embedder_from_config, texts_key
+from bot.lexicon import EmergencyLexicon, Scope, load_lexicons
 from bot.normalize import normalize
 
+log = logging.getLogger(__name__)
+
 OUT_OF_SCOPE = "_out_of_scope"
+EMERGENCY = "emergency"
 LABEL_IDF_POWER = 1.0
-ALWAYS_ANSWER = frozenset({"emergency"})
+ALWAYS_ANSWER = frozenset({EMERGENCY})
 
 _GEEZ_START, _GEEZ_END = 0x1200, 0x139F
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "کال", "لل", "ال")
@@ -28,9 +61,9 @@ _ARABIC_PREFIXES = ("وال", "بال", "فال", "کال", "لل", "ال")
 
 @dataclass(frozen=True)
 class Thresholds:
-    # Chosen by cross-validation on the content's own examples (bench/faq_cv.py), never on the dev set.
-    min_score: float = 0.30  # below: unsure
-    min_margin: float = 0.12  # best minus runner-up below this: unsure
+    # The lexical matcher's own settings (bench/faq_cv.py chose them on the content's examples).
+    min_score: float = 0.30  # lexical alone: below, unsure
+    min_margin: float = 0.12  # lexical alone: best minus runner-up below this, unsure
     top_k: int = 3  # a class scores by the mean of its k best examples
     keyword_boost: float = 0.10  # added once when a keyword of the class appears verbatim
     other_language: float = 0.85  # weight of examples in another language than the question's
@@ -42,7 +75,27 @@ class Match:
     score: float
     runner_up: str | None = None
     runner_up_score: float = 0.0
-    reason: str = ""  # why unsure ("weak", "close", "out_of_scope", "empty")
+    reason: str = ""  # why unsure ("weak", "close", "out_of_scope", "empty", ...)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    lang: str | None  # the language to answer in (the known one when the text says little)
+    lang_sure: bool  # the text itself clearly shows `lang`: worth switching a person's language for
+    emergency: str | None  # an emergency kind, or None
+    answers: tuple[str, ...]  # FAQ ids to answer, best first (empty: none is sure)
+    choices: tuple[str, ...]  # FAQ ids to offer ("Did you mean ...?"), not in `answers`
+    out_of_scope: bool  # must not be answered with our facts: goes to a person
+    reason: str
+    confidence: float = 0.0  # the probability of the best topic
+    detected_lang: str | None = None  # what the text alone says (None: nothing)
+
+    @property
+    def faq_id(self) -> str | None:
+        """The one answer as the older `match` gives it (emergency first)."""
+        if self.emergency is not None:
+            return EMERGENCY
+        return self.answers[0] if self.answers else None
 
 
 def _is_geez(word: str) -> bool:
@@ -146,6 +199,216 @@ class _Index:
         return self._factors[key]
 
 
+# -- the semantic signal --------------------------------------------------------------------------------------
+
+
+class _Semantic:
+    """Example embeddings grouped by label: per question, each label's best and top-3 mean similarity."""
+
+    def __init__(self, vectors: np.ndarray, doc_label: np.ndarray, n_labels: int) -> None:
+        order = np.argsort(doc_label, kind="stable")
+        self.order = order  # sorted position -> original document number
+        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32)
+        self.doc_label = doc_label[order]
+        self.n_labels = n_labels
+        firsts = np.flatnonzero(np.r_[True, self.doc_label[1:] != self.doc_label[:-1]]) if len(order) else order
+        self.spans = [(int(a), int(b)) for a, b in zip(firsts, np.r_[firsts[1:], len(order)], strict=True)]
+        self.groups = self.doc_label[firsts] if len(order) else firsts
+
+    def scores(self, queries: np.ndarray, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(best, top-3 mean) similarity per label, each (len(queries), n_labels); 0 for labels without examples.
+
+        `exclude`: (len(queries), documents) booleans in original document order, True = not to be used.
+        """
+        sims = queries.astype(np.float32) @ self.vectors.T
+        if exclude is not None:
+            sims[exclude[:, self.order]] = -1.0
+        best = np.zeros((len(queries), self.n_labels), dtype=np.float64)
+        top3 = np.zeros_like(best)
+        for label, (a, b) in zip(self.groups.tolist(), self.spans, strict=True):
+            block = sims[:, a:b]
+            k = min(3, b - a)
+            part = -np.partition(-block, k - 1, axis=1)[:, :k] if b - a > k else block
+            best[:, label] = part.max(axis=1)
+            top3[:, label] = part.mean(axis=1)
+        return best, top3
+
+
+# -- the combined classifier --------------------------------------------------------------------------------
+
+FEATURES = ("lex", "lex_margin", "sem", "sem_margin", "sem3", "sem3_margin", "keyword", "oos", "one_word", "words")
+
+
+def _margin(x: np.ndarray) -> np.ndarray:
+    """Per row: each value minus the best other value of its row."""
+    if x.shape[1] < 2:
+        return x.copy()
+    top2 = -np.partition(-x, 1, axis=1)[:, :2]
+    best, second = top2.max(axis=1), top2.min(axis=1)
+    other = np.where(x >= best[:, None], second[:, None], best[:, None])
+    return x - other
+
+
+def feature_tensor(lex, kw, sem, sem3, overlap, oos: int) -> np.ndarray:
+    """(questions, labels, features) from per-label signals, each (questions, labels)."""
+    oos_col = np.zeros_like(lex)
+    if oos >= 0:
+        oos_col[:, oos] = 1.0
+    return np.stack(
+        [
+            lex,
+            _margin(lex),
+            sem,
+            _margin(sem),
+            sem3,
+            _margin(sem3),
+            kw,
+            oos_col,
+            (overlap == 1).astype(np.float64),
+            (overlap >= 2).astype(np.float64),
+        ],
+        axis=2,
+    )
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_likelihood(x: np.ndarray, onehot: np.ndarray, w: np.ndarray, l2: float) -> float:
+    z = x @ w
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float((onehot * log_p).sum() - 0.5 * l2 * (w @ w))
+
+
+def fit_logit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 100) -> np.ndarray:
+    """A conditional logit (softmax over each question's labels), L2-penalised, by Newton's method with a
+    backtracking line search: weights (features,)."""
+    n, _labels, f = x.shape
+    w = np.zeros(f)
+    onehot = np.zeros(x.shape[:2])
+    onehot[np.arange(n), y] = 1.0
+    current = _log_likelihood(x, onehot, w, l2)
+    for _ in range(iterations):
+        p = _softmax(x @ w)
+        mean = np.einsum("nl,nlf->nf", p, x)
+        grad = np.einsum("nl,nlf->f", onehot - p, x) - l2 * w
+        hess = np.einsum("nl,nlf,nlg->fg", p, x, x) - mean.T @ mean + l2 * np.eye(f)
+        step = np.linalg.solve(hess, grad)
+        size = 1.0
+        while size > 1e-4:
+            candidate = _log_likelihood(x, onehot, w + size * step, l2)
+            if candidate >= current:
+                break
+            size /= 2
+        else:
+            break
+        w = w + size * step
+        improved, current = candidate - current, candidate
+        if improved < 1e-7 * max(1.0, abs(current)):
+            break
+    return w
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The combined classifier: weights, and the thresholds chosen by cross-validation."""
+
+    weights: tuple[float, ...]
+    answer: float = 0.6  # answer when the best topic's probability reaches this
+    choice: float = 0.1  # offer a topic as a choice from this probability on
+    emergency: float = 0.5  # the classifier alone calls an emergency from this on
+    semantic: bool = True
+    cv: dict = field(default_factory=dict, compare=False)  # what the cross-validation measured
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        return _softmax(x @ np.array(self.weights))
+
+
+def choose_thresholds(p: np.ndarray, y: np.ndarray, oos: int, emergency: int) -> dict:
+    """Thresholds from out-of-fold probabilities of the content's examples: a wrong answer costs three
+    forwarded questions; choices are offered while most offered ones are plausible."""
+    best_label = p.argmax(axis=1)
+    best_p = p.max(axis=1)
+    expect_none = y == oos
+    results = []
+    for tau in np.round(np.arange(0.30, 0.96, 0.025), 3):
+        answered = (best_p >= tau) & (best_label != oos)
+        right = np.where(expect_none, ~answered, answered & (best_label == y))
+        wrong = answered & (best_label != y)
+        results.append((float(right.mean() - 3 * wrong.mean()), float(tau), float(right.mean()), float(wrong.mean())))
+    # The objective is flat near its best: any threshold within PLATEAU of it costs the same, so take the
+    # middle one of those (the lower of two) rather than whichever the noise of one fold split put on top.
+    top = max(r[0] for r in results)
+    plateau = [r for r in results if r[0] >= top - PLATEAU]
+    _, answer, accuracy, wrong_rate = plateau[(len(plateau) - 1) // 2]
+    unsure = (best_p < answer) & ~expect_none
+    chosen = []
+    for tau in (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25):
+        top3 = np.argsort(-p, axis=1)[:, :3]
+        offered = (np.take_along_axis(p, top3, axis=1) >= tau) & (top3 != oos)
+        hit = (offered & (top3 == y[:, None])).any(axis=1)
+        recall = hit[unsure].mean() if unsure.any() else 1.0
+        size = offered[unsure].sum(axis=1).mean() if unsure.any() else 0.0
+        chosen.append((float(recall - 0.05 * size), float(tau), float(recall), float(size)))
+    _, choice, recall, size = max(chosen)
+    return {
+        "answer": answer,
+        "choice": choice,
+        "emergency": min(0.5, answer),
+        "cv_accuracy": round(accuracy, 4),
+        "cv_wrong_rate": round(wrong_rate, 4),
+        "cv_choices_recall": round(float(recall), 4),
+        "cv_choices_size": round(float(size), 3),
+    }
+
+
+# The message in parts, for two questions in one message.
+_SEGMENTS = re.compile(
+    r"[?？؟፧!！\n።;,،፣]+|\.(?:\s|$)"
+    r"|\s(?:and|und|außerdem|ausserdem|oder|or|و|وكمان|وهل|همچنین|ከምኡውን|ከምኡ'ውን)\s"
+)
+
+_DECISIONS: dict[str, Decision] = {}
+_DECISIONS_LOCK = threading.Lock()
+
+
+def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]], dict[str, list[tuple[str, ...]]]]:
+    """The content's labelled examples (examples, Latin-letter examples, keywords, out-of-scope questions) and
+    each label's keywords as normalised word tuples."""
+    labelled: list[tuple[str, str, str | None]] = []
+    keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for lang, text in content.texts.items():
+        for faq_id, entry in text.faq.items():
+            for example in (*entry.examples, *entry.examples_latin, *entry.keywords):
+                labelled.append((faq_id, example, lang))
+            for keyword in entry.keywords:
+                tokens = tuple(normalize(keyword).split())
+                if tokens:
+                    keywords[faq_id].append(tokens)
+        for example in (*text.out_of_scope, *text.out_of_scope_keywords):
+            labelled.append((OUT_OF_SCOPE, example, lang))
+        for keyword in text.out_of_scope_keywords:
+            tokens = tuple(normalize(keyword).split())
+            if tokens:
+                keywords[OUT_OF_SCOPE].append(tokens)
+    return labelled, dict(keywords)
+
+
+def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]]) -> bool:
+    return tuple(normalize(text).split()) in set(keywords.get(label, ()))
+
+
+DECISION_VERSION = 4
+PLATEAU = 0.005
+ONE_WORD_SURE = 0.9  # above this probability, one shared word with the topic is enough
+FOLDS = 5
+MAX_CV_QUESTIONS = 2500
+
+
 @dataclass
 class Matcher:
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -155,26 +418,49 @@ class Matcher:
     _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _index: "_Index | None" = None
     _labelled: list[tuple[str, str, str | None]] = field(default_factory=list)
+    _distinctive: dict[str, np.ndarray] = field(default_factory=dict)  # word -> the few labels using it
+    # The understanding parts (none in a lexical-only matcher made by from_examples):
+    _semantic: "_Semantic | None" = None
+    _embedder: "CachedEmbedder | None" = None
+    _decision: "Decision | None" = None
+    _lexicon: "EmergencyLexicon | None" = None
+    _scope: "Scope | None" = None
+    semantic_status: str = "lexical only"
+
+    # -- building ----------------------------------------------------------------------------------------------
 
     @classmethod
-    def from_content(cls, content: Content, thresholds: Thresholds | None = None) -> "Matcher":
-        labelled: list[tuple[str, str, str | None]] = []
-        keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for lang, text in content.texts.items():
-            for faq_id, entry in text.faq.items():
-                for example in (*entry.examples, *entry.examples_latin, *entry.keywords):
-                    labelled.append((faq_id, example, lang))
-                for keyword in entry.keywords:
-                    tokens = tuple(normalize(keyword).split())
-                    if tokens:
-                        keywords[faq_id].append(tokens)
-            for example in (*text.out_of_scope, *text.out_of_scope_keywords):
-                labelled.append((OUT_OF_SCOPE, example, lang))
-            for keyword in text.out_of_scope_keywords:
-                tokens = tuple(normalize(keyword).split())
-                if tokens:
-                    keywords[OUT_OF_SCOPE].append(tokens)
-        return cls.from_examples(labelled, keywords, thresholds)
+    def from_content(
+        cls, content: Content, thresholds: Thresholds | None = None, embedder: "Embedder | str | None" = None
+    ) -> "Matcher":
+        """The full matcher. `embedder`: an Embedder, "none" for lexical only, or None for the configured one
+        (WILLKOMMEN_EMBEDDER); its embeddings are cached in WILLKOMMEN_CACHE_DIR (bot/embedder.py)."""
+        labelled, keywords = content_examples(content)
+        lexicon, scope = load_lexicons(content.source)
+        return cls.build(labelled, keywords, thresholds, embedder=embedder, lexicon=lexicon, scope=scope)
+
+    @classmethod
+    def build(
+        cls,
+        labelled: list[tuple[str, str, str | None]],
+        keywords: dict[str, list[tuple[str, ...]]],
+        thresholds: Thresholds | None = None,
+        embedder: "Embedder | str | None" = None,
+        lexicon: EmergencyLexicon | None = None,
+        scope: Scope | None = None,
+    ) -> "Matcher":
+        matcher = cls.from_examples(labelled, keywords, thresholds)
+        if lexicon is None or scope is None:
+            lexicon, scope = load_lexicons(None)
+        matcher._lexicon, matcher._scope = lexicon, scope
+        matcher._embedder, matcher.semantic_status = _resolve_embedder(embedder)
+        if matcher._embedder is not None:
+            try:
+                matcher._attach_semantic()
+            except EmbedderError as exc:
+                matcher._embedder, matcher.semantic_status = None, _failed(str(exc))
+        matcher._decision = _decision_for(matcher)
+        return matcher
 
     @classmethod
     def from_examples(
@@ -183,6 +469,7 @@ class Matcher:
         keywords: dict[str, list[tuple[str, ...]]] | None = None,
         thresholds: Thresholds | None = None,
     ) -> "Matcher":
+        """The lexical matcher alone (match() then decides by the lexical thresholds)."""
         matcher = cls(thresholds=thresholds or Thresholds())
         raw = [(label, features(text), lang) for label, text, lang in labelled]
         raw = [(label, feats, lang) for label, feats, lang in raw if feats]
@@ -214,12 +501,46 @@ class Matcher:
         # The vectors are in the index too: keeping them costs tens of MB with the sample content alone.
         matcher._docs = [_Doc(d.label, {}, d.lang) for d in matcher._docs]
         matcher._labelled = list(labelled)
+        # Distinctive words: used by at most 3 labels. A confident answer needs more than one of them.
+        numbers = matcher._index.numbers
+        word_labels: dict[str, set[int]] = defaultdict(set)
+        for label, feats, _lang in raw:
+            for feat in feats:
+                if feat.startswith("w:"):
+                    word_labels[feat[2:]].add(numbers[label])
+        matcher._distinctive = {
+            w: np.array(sorted(ls), dtype=np.int64) for w, ls in word_labels.items() if len(ls) <= 3 and len(w) > 1
+        }
         return matcher
 
     def with_examples(self, extra: list[tuple[str, str, str | None]]) -> "Matcher":
         """A new matcher that also knows these (label, text, language) examples: weights are computed anew,
-        so words only the new examples use count too."""
-        return Matcher.from_examples([*self._labelled, *extra], self._keywords, self.thresholds)
+        so words only the new examples use count too. The classifier's weights and thresholds are kept."""
+        matcher = Matcher.from_examples([*self._labelled, *extra], self._keywords, self.thresholds)
+        matcher._lexicon, matcher._scope, matcher._decision = self._lexicon, self._scope, self._decision
+        matcher._embedder, matcher.semantic_status = self._embedder, self.semantic_status
+        if self._embedder is not None:
+            try:
+                matcher._attach_semantic()
+            except EmbedderError as exc:
+                matcher._embedder, matcher.semantic_status = None, _failed(str(exc))
+                matcher._decision = _decision_for(matcher)
+        return matcher
+
+    def _semantic_examples(self) -> list[tuple[str, str]]:
+        """(label, text) of the examples the semantic index holds: all but the keywords."""
+        return [(label, text) for label, text, _ in self._labelled if not _is_keyword(label, text, self._keywords)]
+
+    def _attach_semantic(self) -> None:
+        assert self._embedder is not None and self._index is not None
+        examples = self._semantic_examples()
+        vectors = self._embedder.embed_many([text for _, text in examples], "query")
+        numbers = self._index.numbers
+        known = [i for i, (label, _) in enumerate(examples) if label in numbers]
+        doc_label = np.array([numbers[examples[i][0]] for i in known], dtype=np.int64)
+        self._semantic = _Semantic(vectors[known], doc_label, len(self._index.labels))
+
+    # -- the lexical signal ------------------------------------------------------------------------------------
 
     def _weigh(self, feats: Counter[str]) -> dict[str, float]:
         vector = {
@@ -231,18 +552,20 @@ class Matcher:
         return {f: w / norm for f, w in vector.items()} if norm else {}
 
     def scores(self, text: str, lang: str | None = None) -> dict[str, float]:
-        """Each label's score for `text` (labels without any shared feature are left out).
+        """Each label's lexical score for `text` (labels without any shared feature are left out).
 
         With `lang`, examples in other languages count less: Arabic and Persian share letters, and a word
         of one can be another word of the other ("ادرس": "I study" / "address").
         """
         if self._index is None:
             return {}
-        totals, scored = self._label_scores(text, lang)
+        base, keyword, scored = self._lexical(text, lang)
+        totals = base + self.thresholds.keyword_boost * keyword
         return {self._index.labels[i]: float(totals[i]) for i in np.flatnonzero(scored).tolist()}
 
-    def _label_scores(self, text: str, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """Per label (numbered as in the index): its score, and whether it has one at all."""
+    def _lexical(self, text: str, lang: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per label (numbered as in the index): its score, whether a keyword of it appears, whether it has a
+        score at all."""
         index = self._index
         assert index is not None
         query = self._weigh(features(text))
@@ -286,30 +609,50 @@ class Matcher:
         totals /= self.thresholds.top_k
         scored = np.zeros(len(index.labels), dtype=bool)
         scored[labels] = True
+        keyword = np.zeros(len(index.labels))
         tokens = normalize(text).split()
         joined = f" {' '.join(tokens)} "
         # A keyword can only be present when its first word is: look only at those.
         candidates = {label for token in set(tokens) for label in index.keywords_by_first.get(token, ())}
         for label in candidates:
-            if any(keyword in joined for keyword in index.keywords[label]):
+            if any(kw in joined for kw in index.keywords[label]):
                 number = index.numbers[label]
-                totals[number] += self.thresholds.keyword_boost
+                keyword[number] = 1.0
                 scored[number] = True
-        return totals, scored
+        return totals, keyword, scored
+
+    def _overlap(self, text: str) -> np.ndarray:
+        """Per label: how many distinctive words (and Arabic stems) of the question it uses."""
+        assert self._index is not None
+        counts = np.zeros(len(self._index.labels))
+        words = {f[2:] for f in features(text) if f.startswith("w:")}
+        for word in words:
+            labels = self._distinctive.get(word)
+            if labels is not None:
+                counts[labels] += 1
+        return counts
+
+    # -- the older call ----------------------------------------------------------------------------------------
 
     def match(self, text: str, lang: str | None = None) -> Match:
+        if self._decision is not None:
+            u = self.understand(text, lang)
+            runner = u.choices[0] if u.choices else None
+            reason = "" if u.faq_id is not None else u.reason
+            return Match(u.faq_id, u.confidence, runner, 0.0, reason)
         if not normalize(text):
             return Match(None, 0.0, reason="empty")
         if self._index is None:
             return self.decide({}, self.thresholds)
-        # Only the best two labels decide: no need to rank the other hundreds.
-        totals, scored = self._label_scores(text, lang)
+        base, keyword, scored = self._lexical(text, lang)
+        totals = base + self.thresholds.keyword_boost * keyword
         candidates = np.flatnonzero(scored)
         top = candidates[np.argsort(-totals[candidates], kind="stable")[:2]]
         return self.decide({self._index.labels[i]: float(totals[i]) for i in top.tolist()}, self.thresholds)
 
     @staticmethod
     def decide(scores: dict[str, float], thresholds: Thresholds) -> Match:
+        """The lexical matcher's own decision (used by a matcher without the classifier)."""
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         if not ranked:
             return Match(None, 0.0, reason="weak")
@@ -319,7 +662,263 @@ class Matcher:
             return Match(None, best_score, second, second_score, reason="out_of_scope")
         if best_score < thresholds.min_score:
             return Match(None, best_score, second, second_score, reason="weak")
-        # A plausible emergency is answered even when another topic is close: the numbers harm no one.
         if best_score - second_score < thresholds.min_margin and best not in ALWAYS_ANSWER:
             return Match(None, best_score, second, second_score, reason="close")
         return Match(best, best_score, second, second_score)
+
+    # -- understanding -----------------------------------------------------------------------------------------
+
+    def signals(self, texts: list[str], lang: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features (texts, labels, features), distinctive-word overlap (texts, labels), and the label each
+        text is semantically nearest to (-1 without the semantic signal)."""
+        assert self._index is not None
+        n_labels = len(self._index.labels)
+        lex = np.zeros((len(texts), n_labels))
+        kw = np.zeros_like(lex)
+        overlap = np.zeros_like(lex)
+        for i, text in enumerate(texts):
+            lex[i], kw[i], _ = self._lexical(text, lang)
+            overlap[i] = self._overlap(text)
+        if (
+            self._semantic is not None
+            and self._embedder is not None
+            and self._decision is not None
+            and self._decision.semantic
+        ):
+            sem, sem3 = self._semantic.scores(self._embedder.embed(texts, "query"))
+            nearest = sem.argmax(axis=1)
+        else:
+            sem = np.zeros_like(lex)
+            sem3 = np.zeros_like(lex)
+            nearest = np.full(len(texts), -1)
+        oos = self._index.numbers.get(OUT_OF_SCOPE, -1)
+        return feature_tensor(lex, kw, sem, sem3, overlap, oos), overlap, nearest
+
+    def understand(self, text: str, known_lang: str | None = None) -> Understanding:
+        """What a person's message asks (see the module's docstring)."""
+        found = detect(text)
+        lang = found.lang if found.lang is not None and (found.sure or known_lang is None) else known_lang
+        lang = lang or found.lang
+        hit = self._lexicon.find(text) if self._lexicon is not None else None
+        emergency = hit.kind if hit is not None else None
+        base = {"lang": lang, "lang_sure": found.sure, "detected_lang": found.lang}
+        if not normalize(text) or self._index is None or self._decision is None:
+            reason = "emergency" if emergency else "empty"
+            return Understanding(emergency=emergency, answers=(), choices=(), out_of_scope=False, reason=reason, **base)
+        match_lang = found.lang or known_lang
+        segments = [s for s in _SEGMENTS.split(text) if s and len(normalize(s).split()) >= 2]
+        texts = [text, *segments] if len(segments) >= 2 else [text]
+        x, overlap, nearest = self.signals(texts, match_lang)
+        p = self._decision.probabilities(x)
+        labels = self._index.labels
+        decision = self._decision
+        emergency_number = self._index.numbers.get(EMERGENCY, -1)
+        # The classifier alone calls an emergency only when it is its sure answer and shares a word with it.
+        if (
+            emergency is None
+            and emergency_number >= 0
+            and int(p[0].argmax()) == emergency_number
+            and p[0, emergency_number] >= max(decision.emergency, decision.answer)
+            and overlap[0, emergency_number] >= 1
+        ):
+            emergency = "other"
+        answers, choices, reason, confidence = self._decide_one(p[0], overlap[0], int(nearest[0]), text)
+        if len(texts) > 1:
+            answers, choices, reason = self._two_questions(p, overlap, nearest, texts, answers, choices, reason)
+        out_of_scope = reason in ("out_of_scope",)
+        scope = self._scope
+        if scope is not None and scope.other_place(text):
+            answers, choices, reason, out_of_scope = (), (), "other_place", True
+        elif (
+            scope is not None
+            and scope.other_authority(text)
+            and ((answers or choices or ("",))[0] in scope.authority_topics or len(normalize(text).split()) <= 2)
+        ):
+            # Another authority's hours, address or phone, or its name alone: not ours to answer.
+            answers, choices, reason, out_of_scope = (), (), "other_authority", True
+        answers = tuple(a for a in answers if a != EMERGENCY)
+        choices = tuple(c for c in choices if c not in answers and c != EMERGENCY)
+        if emergency is not None:
+            reason = "emergency"
+        del labels
+        return Understanding(
+            emergency=emergency,
+            answers=answers,
+            choices=choices,
+            out_of_scope=out_of_scope,
+            reason=reason,
+            confidence=confidence,
+            **base,
+        )
+
+    def _decide_one(
+        self, p: np.ndarray, overlap: np.ndarray, nearest: int, text: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...], str, float]:
+        """(answers, choices, reason, confidence) for one text's probabilities."""
+        assert self._index is not None and self._decision is not None
+        labels, decision = self._index.labels, self._decision
+        order = np.argsort(-p, kind="stable")
+        best = int(order[0])
+        confidence = float(p[best])
+        oos = self._index.numbers.get(OUT_OF_SCOPE, -1)
+        offered = tuple(labels[i] for i in order[:3].tolist() if i != oos and p[i] >= decision.choice)
+        if best == oos:
+            if confidence >= decision.answer or not offered:
+                return (), (), "out_of_scope", confidence
+            return (), offered, "close", confidence
+        if confidence < decision.answer:
+            return (), offered, ("close" if offered else "weak"), confidence
+        # One shared word is not a topic: a longer question that shares a single distinctive word with the
+        # best topic, while its meaning is nearer another topic, is offered, not answered.
+        if (
+            overlap[best] <= 1
+            and nearest >= 0
+            and nearest != best
+            and confidence < ONE_WORD_SURE
+            and len(normalize(text).split()) >= 3
+        ):
+            return (), offered or (labels[best],), "one_word", confidence
+        return (labels[best],), (), "answer", confidence
+
+    def _two_questions(self, p, overlap, nearest, texts, answers, choices, reason):
+        """Two questions in one message: both answered when each part is sure of a different topic."""
+        sure: list[str] = []
+        offered: list[str] = list(choices)
+        for i in range(1, len(texts)):
+            a, c, _r, _conf = self._decide_one(p[i], overlap[i], int(nearest[i]), texts[i])
+            sure += [x for x in a if x not in sure]
+            offered += [x for x in c if x not in offered]
+        if len(sure) >= 2:
+            return tuple(sure[:2]), (), "two_questions"
+        if answers:
+            extra = [x for x in [*sure, *offered] if x not in answers]
+            return answers, tuple(extra[:2]), reason
+        if sure:
+            extra = [x for x in offered if x not in sure]
+            return tuple(sure[:1]), tuple(extra[:2]), "answer"
+        return (), tuple(offered[:3]), reason
+
+
+def _failed(why: str) -> str:
+    message = f"FAILED: {why}: answering with the lexical matcher only (less accurate)"
+    log.error("semantic model not used: %s", message)
+    return message
+
+
+def _resolve_embedder(embedder: "Embedder | str | None") -> tuple["CachedEmbedder | None", str]:
+    if embedder == "none":
+        return None, "off: lexical only (by request)"
+    try:
+        inner = embedder_from_config() if embedder is None else embedder
+        assert not isinstance(inner, str)
+        load = getattr(inner, "load", None)
+        if load is not None:
+            load()
+    except EmbedderError as exc:
+        return None, _failed(str(exc))
+    wrapped = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner, cache_dir())
+    return wrapped, f"ok: {wrapped.model_id}"
+
+
+def _decision_key(matcher: Matcher) -> str:
+    model = matcher._embedder.model_id if matcher._embedder is not None else "lexical"
+    texts = [f"{label}\t{lang}\t{text}" for label, text, lang in matcher._labelled]
+    texts += [f"{label}\t{' '.join(kw)}" for label, kws in sorted(matcher._keywords.items()) for kw in kws]
+    texts.append(json.dumps(matcher.thresholds.__dict__, sort_keys=True))
+    return texts_key(model, f"decision-{DECISION_VERSION}", texts)
+
+
+def _decision_for(matcher: Matcher) -> Decision:
+    """The classifier for this matcher's examples: from memory, the disk cache, or fitted now."""
+    key = _decision_key(matcher)
+    with _DECISIONS_LOCK:
+        if key in _DECISIONS:
+            return _DECISIONS[key]
+    path = matcher._embedder.folder / f"decision-{key}.json" if matcher._embedder and matcher._embedder.folder else None
+    decision = None
+    if path is not None and path.is_file():
+        try:
+            data = json.loads(path.read_text())
+            decision = Decision(tuple(data["weights"]), data["answer"], data["choice"], data["emergency"],
+                                data["semantic"], data.get("cv", {}))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("classifier cache %s unreadable (%s): fitting again", path, exc)
+    if decision is None:
+        decision = fit_decision(matcher)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(decision.__dict__))
+            except OSError as exc:
+                log.warning("cannot write the classifier cache %s (%s)", path, exc)
+    with _DECISIONS_LOCK:
+        _DECISIONS[key] = decision
+    return decision
+
+
+def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: int = MAX_CV_QUESTIONS):
+    """Features of the content's own example questions, each scored by a matcher that did not see its fold:
+    (features (n, labels, F), true label numbers (n,), fold of each (n,))."""
+    assert matcher._index is not None
+    numbers = matcher._index.numbers
+    n_labels = len(matcher._index.labels)
+    keyword_docs = [item for item in matcher._labelled if _is_keyword(item[0], item[1], matcher._keywords)]
+    examples = [item for item in matcher._labelled if not _is_keyword(item[0], item[1], matcher._keywords)]
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    fold_of = np.zeros(len(examples), dtype=np.int64)
+    for position, i in enumerate(order):
+        fold_of[i] = position % folds
+    scored = sorted(order[:limit])
+    semantic = matcher._semantic is not None and matcher._embedder is not None
+    vectors = matcher._embedder.embed_many([t for _, t, _ in examples], "query") if semantic else None
+    xs, ys, fs = [], [], []
+    for fold in range(folds):
+        held = [i for i in scored if fold_of[i] == fold]
+        if not held:
+            continue
+        train = [examples[i] for i in range(len(examples)) if fold_of[i] != fold] + keyword_docs
+        lexical = Matcher.from_examples(train, matcher._keywords, matcher.thresholds)
+        assert lexical._index is not None
+        mapping = np.array([numbers[label] for label in lexical._index.labels], dtype=np.int64)
+        lex = np.zeros((len(held), n_labels))
+        kw = np.zeros_like(lex)
+        overlap = np.zeros_like(lex)
+        for row, i in enumerate(held):
+            _label, text, _lang = examples[i]
+            a, b, _ = lexical._lexical(text, detect(text).lang)
+            lex[row, mapping], kw[row, mapping] = a, b
+            overlap[row, mapping] = lexical._overlap(text)
+        if semantic:
+            assert vectors is not None and matcher._semantic is not None
+            exclude = np.broadcast_to(fold_of == fold, (len(held), len(examples)))
+            sem, sem3 = matcher._semantic.scores(vectors[held], exclude)
+        else:
+            sem = np.zeros_like(lex)
+            sem3 = np.zeros_like(lex)
+        xs.append(feature_tensor(lex, kw, sem, sem3, overlap, numbers.get(OUT_OF_SCOPE, -1)))
+        ys += [numbers[examples[i][0]] for i in held]
+        fs += [fold] * len(held)
+    return np.concatenate(xs), np.array(ys, dtype=np.int64), np.array(fs, dtype=np.int64)
+
+
+def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
+    """Weights on all cross-validated examples; thresholds from out-of-fold probabilities."""
+    assert matcher._index is not None
+    x, y, fold_of = cross_validated(matcher, folds)
+    p = np.zeros(x.shape[:2])
+    for fold in range(folds):
+        inside = fold_of == fold
+        if inside.any() and (~inside).any():
+            p[inside] = _softmax(x[inside] @ fit_logit(x[~inside], y[~inside]))
+    numbers = matcher._index.numbers
+    chosen = choose_thresholds(p, y, numbers.get(OUT_OF_SCOPE, -1), numbers.get(EMERGENCY, -1))
+    weights = fit_logit(x, y)
+    return Decision(
+        weights=tuple(float(w) for w in weights),
+        answer=chosen["answer"],
+        choice=chosen["choice"],
+        emergency=chosen["emergency"],
+        semantic=matcher._semantic is not None,
+        cv={k: v for k, v in chosen.items() if k.startswith("cv_")} | {"questions": len(y)},
+    )

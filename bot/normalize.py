@@ -48,6 +48,14 @@ _GEEZ_TABLE = {cp: _geez_fold(chr(cp)) for start in _GEEZ_ROWS for cp in range(s
 
 _LATIN_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ı": "i"})
 _NON_WORD = re.compile(r"[^\w]+")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")  # "pleeease", "خيييير": three or more of a letter are one
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+# Arabic in Latin letters writes letters Latin lacks as digits ("3ndi", "7ali", "a2tol"); inside a word of
+# letters and digits they become the letters people write instead.
+_ARABIZI_DIGITS = str.maketrans({"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"})
+# Spellings of one sound in Latin letters: German umlauts typed without them (ue, oe, ae, for ü, ö, ä, which
+# become u, o, a here), and the long vowels of Arabizi and Finglish ("keef"/"kif", "khoone"/"khune").
+_LATIN_SPELLINGS = (("ue", "u"), ("oe", "o"), ("ae", "a"), ("ee", "i"), ("oo", "u"), ("ou", "u"), ("aa", "a"))
 
 
 def normalize_digits(text: str) -> str:
@@ -60,15 +68,30 @@ def _strip_latin_marks(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+def _latin_word(word: str) -> str:
+    if not _ASCII_WORD.fullmatch(word):
+        return word
+    if not word.isdigit() and not word.isalpha():
+        word = word.translate(_ARABIZI_DIGITS) or word
+    for spelled, sound in _LATIN_SPELLINGS:
+        word = word.replace(spelled, sound)
+    return word
+
+
 def normalize(text: str) -> str:
-    """Lower-case, fold letters and digits, drop diacritics and punctuation; words separated by one space."""
+    """Lower-case, fold letters and digits, drop diacritics, punctuation and emoji; words separated by one space.
+
+    Latin-letter words are folded further (umlaut spellings, Arabizi digits, long vowels): the result is a
+    form to match on, not to show.
+    """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = normalize_digits(text)
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
     text = text.translate(_GEEZ_TABLE)
     text = _strip_latin_marks(text).translate(_LATIN_FOLD)
     text = text.replace("\u1361", " ").replace("\u1362", " ").replace("\u1367", " ")  # Ge'ez word space/stops
-    return _NON_WORD.sub(" ", text).strip()
+    text = _REPEATS.sub(r"\1", _NON_WORD.sub(" ", text).replace("_", " "))
+    return " ".join(_latin_word(word) for word in text.split())
 
 
 def is_id(text: str) -> bool:

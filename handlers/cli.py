@@ -116,6 +116,7 @@ def cmd_faq_eval(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     base = Matcher.from_content(content)
+    print(f"semantic model: {base.semantic_status}")
     learned = asyncio.run(_learned(settings)) if Path(settings.db_path).exists() else []
     without = evaluate(base, items)
     result = evaluate(base.with_examples(as_examples(learned)), items) if learned else without
@@ -128,7 +129,12 @@ def cmd_faq_eval(args: argparse.Namespace) -> int:
     if args.mistakes:
         print()
         for o in result.mistakes():
-            print(f"[{o.item.lang}] expect={o.item.expect} got={o.got}: {o.item.text}")
+            u = o.understood
+            shown = "emergency:" + u.emergency if u.emergency else ",".join(u.answers) or "-"
+            print(
+                f"[{o.item.lang}] expect={o.item.expect}{'+' + ','.join(o.item.also) if o.item.also else ''}"
+                f" got={shown} choices={','.join(u.choices) or '-'} ({u.reason}): {o.item.text}"
+            )
     summary = result.summary()
     if learned:
         before = without.summary()

