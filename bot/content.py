@@ -291,6 +291,7 @@ class Review(_Strict):
 
 
 class FaqText(_Strict):
+    title: str | None = Field(None, min_length=1, max_length=40)  # a button's text ("did you mean ...?")
     answer: str = Field(min_length=1)
     examples: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)

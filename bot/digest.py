@@ -98,7 +98,12 @@ class Digest:
         ]
         for number, group in list(zip(numbers, groups, strict=True))[:MAX_GROUPS]:
             languages = ", ".join(sorted({questions[i].language for i in group}))
-            lines.append(f"[{number}] {len(group)}× · {languages}")
+            header = f"[{number}] {len(group)}× · {languages}"
+            chosen = Counter(questions[i].chosen_faq for i in group if questions[i].chosen_faq)
+            if chosen:  # what people picked among "did you mean" choices: a hint, staff decide
+                picked = ", ".join(f"{faq_id} {count}×" for faq_id, count in chosen.most_common())
+                header += " · " + tr.gettext("people chose: {topics}").format(topics=picked)
+            lines.append(header)
             lines.extend(f"   « {_short(questions[i].text)} »" for i in group[:EXAMPLES_SHOWN])
         if len(groups) > MAX_GROUPS:
             lines.append(tr.gettext("… and {count} more groups.").format(count=len(groups) - MAX_GROUPS))

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot import actions, screens
 from bot.actions import Pressed, unpack
@@ -19,7 +20,6 @@ from bot.booking_flow import BookingFlow
 from bot.clock import Clock
 from bot.consent import OK, ConsentTexts, agreed_to, purpose_of
 from bot.content import Content
-from bot.detect import detect
 from bot.events import Events
 from bot.faq import Faq
 from bot.i18n import Translator
@@ -38,6 +38,7 @@ MAX_QUESTION_CHARS = 1000  # longer questions are cut (the person is told) befor
 # long: if they then ask a person and agree, it goes to the team; else it is gone (never on disk).
 PENDING_QUESTION_SECONDS = 15 * 60
 MAX_PENDING = 10_000
+CHOICE_WINDOW = timedelta(hours=1)  # a "did you mean" choice belongs to a question asked this recently
 
 # Greetings alone are not questions: they get the welcome and the menu, not "I am not sure".
 _GREETINGS = frozenset(
@@ -100,6 +101,7 @@ class Engine:
             actions.CONTACT: lambda p, b, n: self._faq(p, "contact"),
             actions.OFFERS: lambda p, b, n: self._faq(p, "offers"),
             actions.FAQ: self._faq_button,
+            actions.DID_YOU_MEAN: self._chosen_topic,
             actions.APPOINTMENTS: lambda p, b, n: self._one_async(self.booking.hub(p, self.tr(p))),
             actions.BOOK: self._booking,
             actions.APPOINTMENT: self._booking,
@@ -203,7 +205,7 @@ class Engine:
         return dataclasses.replace(reply, text=text, buttons=((self.consent.notice_button(tr),), *reply.buttons))
 
     def _is_emergency(self, person: Person, text: str) -> bool:
-        return bool(text) and self.faq.match(text, detect(text).lang or person.language).faq_id == "emergency"
+        return bool(text) and self.faq.understand(text, person.language).emergency is not None
 
     def _faq_reply(self, person: Person, faq_id: str) -> Reply:
         return screens.faq(self.content, self.tr(person), person, faq_id, self.clock.now())
@@ -332,6 +334,18 @@ class Engine:
     async def _faq(self, person: Person, faq_id: str) -> list[Reply]:
         return [self._faq_reply(person, faq_id)]
 
+    async def _chosen_topic(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
+        """A topic chosen among "did you mean" choices: answered, and noted on the question for staff to
+        confirm with /learn (the choice alone never teaches the bot)."""
+        if pressed.arg not in self.content.faq_ids:
+            return await self._stale(person, pressed, first_name)
+        now = self.clock.now()
+        await self.store.choose_topic(person.id, pressed.arg, now - CHOICE_WINDOW)
+        await self.store.record_answer(person.id, pressed.arg, now)
+        if pressed.arg == "privacy":
+            return [self.privacy.privacy_reply(person)]
+        return await self._faq(person, pressed.arg)
+
     async def _faq_button(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
         if pressed.arg == "privacy":
             return [self.privacy.privacy_reply(person)]
@@ -385,38 +399,48 @@ class Engine:
             )
             first = replies[0]
             return [dataclasses.replace(first, text=note + "\n\n" + first.text), *replies[1:]]
-        person = await self.people.follow_language(person, text) if not is_new else person
-        tr = self.tr(person)
         if not text:
-            return [
-                screens.menu(
-                    self.content, tr, person, intro=tr.gettext("I did not get any text. Please write your question.")
-                )
-            ]
+            tr = self.tr(person)
+            intro = tr.gettext("I did not get any text. Please write your question.")
+            return [screens.menu(self.content, tr, person, intro=intro)]
+        understood = self.faq.understand(text, person.language)
+        if not is_new and understood.lang_sure:  # one ambiguous Latin-letter message does not switch it
+            person = await self.people.follow_language(person, understood.detected_lang)
+        tr = self.tr(person)
+        if understood.emergency is not None:  # the lexicon's word: never outvoted by the classifier
+            await self.store.record_answer(person.id, "emergency", self.clock.now())
+            return [self._faq_reply(person, "emergency")]
         words = normalize(text).split()
         if words and all(w in _GREETINGS for w in words):
             return [screens.welcome(self.content, tr, person, with_languages=is_new)]
         codes = re.findall(r"\b\d{5}\b", " ".join(words))
         if codes and len(words) <= 6:
             return [await self._postal_code(person, codes)]
-        found = self.faq.match(text, detect(text).lang or person.language)
-        if found.faq_id in (None, "events") or (len(words) <= 4 and found.faq_id not in ("emergency", "privacy")):
+        first = understood.answers[0] if understood.answers else None
+        if first in (None, "events") or (len(words) <= 4 and first != "privacy"):
             named = await self.events.named(person, tr, text)
             if named is not None:
                 return [named]
-        if found.faq_id is not None:
-            await self.store.record_answer(person.id, found.faq_id, self.clock.now())
-            if found.faq_id == "privacy":
-                return [self.privacy.privacy_reply(person)]
-            return [self._faq_reply(person, found.faq_id)]
+        if understood.answers:
+            replies = []
+            for faq_id in understood.answers[:2]:
+                await self.store.record_answer(person.id, faq_id, self.clock.now())
+                replies.append(
+                    self.privacy.privacy_reply(person) if faq_id == "privacy" else self._faq_reply(person, faq_id)
+                )
+            return replies
         # The text is kept for the team's learning only with the person's consent; else it is counted only.
         keep = Purpose.TEAM in person.consents
         if not keep:
             self._keep_pending(person, text)
         stored = text if keep else ""
         await self.store.add_unresolved(
-            person.id, stored, person.language, person.office_id, found.reason, self.clock.now()
+            person.id, stored, person.language, person.office_id, understood.reason, self.clock.now()
         )
+        if understood.out_of_scope:
+            return [screens.not_ours(tr, person)]
+        if understood.choices:
+            return [screens.did_you_mean(self.content, tr, person, understood.choices)]
         return [screens.unsure(tr, person)]
 
     async def _postal_code(self, person: Person, codes: list[str]) -> Reply:

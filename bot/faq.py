@@ -6,7 +6,7 @@ Learning swaps in a new matcher (built off the event loop); the engine always as
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.matcher import Match, Matcher
+from bot.matcher import Match, Matcher, Understanding
 
 
 @dataclass
@@ -19,6 +19,9 @@ class Faq:
 
     def match(self, text: str, lang: str | None = None) -> Match:
         return self.current.match(text, lang)
+
+    def understand(self, text: str, known_lang: str | None = None) -> Understanding:
+        return self.current.understand(text, known_lang)
 
     async def teach(self, examples: list[tuple[str, str, str | None]]) -> None:
         """Answer from now on with the content's examples plus these (faq id, text, language)."""

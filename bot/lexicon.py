@@ -24,7 +24,7 @@ from bot.normalize import normalize
 
 EMERGENCY_KINDS = ("suicide", "not_breathing", "bleeding", "violence", "child", "fire", "medical")
 LEXICON_LANGUAGES = ("de", "en", "ar", "ar_latin", "fa", "fa_latin", "ti", "ti_latin")
-GAP = 3
+GAP = 4  # a phrase's next word may come up to 3 words later ("hat mich geschlagen und bedroht")
 _CLITICS = ("وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
 
 

@@ -48,15 +48,13 @@ class People:
         if now - person.last_seen_at >= LAST_SEEN_PRECISION:
             await self.store.touch(person.id, now)
 
-    async def follow_language(self, person: Person, text: str) -> Person:
-        """Answer in the language the person writes in, unless they chose one in the menu."""
-        if person.language_source == "chosen":
+    async def follow_language(self, person: Person, lang: str | None) -> Person:
+        """Answer in the language the person writes in (`lang`: what their text clearly shows, None when it
+        shows little), unless they chose one in the menu."""
+        if person.language_source == "chosen" or lang is None or lang == person.language:
             return person
-        found = detect(text)  # the text alone: the platform's hint was already used at first contact
-        if found.lang is None or found.lang == person.language:
-            return person
-        await self.store.set_language(person.id, found.lang, "detected")
-        return changed(person, language=found.lang, language_source="detected")
+        await self.store.set_language(person.id, lang, "detected")
+        return changed(person, language=lang, language_source="detected")
 
     async def choose_language(self, person: Person, lang: str) -> Person:
         await self.store.set_language(person.id, lang, "chosen")

@@ -241,6 +241,7 @@ class Question:
     reason: str = ""
     created_at: datetime | None = None
     learned_faq: str | None = None
+    chosen_faq: str | None = None  # the topic the person chose among "did you mean" choices
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,49 @@ def unsure(tr: Translator, person: Person) -> Reply:
     return Reply(text, person.language, rows)
 
 
+TOPIC_ICONS = {
+    "opening_hours": "🕒", "location": "📍", "contact": "☎️", "appointment": "📅", "offers": "🤝",
+    "events": "🎉", "german_course": "📚", "work": "💼", "housing": "🏠", "letters": "✉️", "health": "🩺",
+    "school_kita": "🎒", "interpreter": "🗣️", "leisure": "⚽", "volunteering": "🙌", "home_visit": "🚪",
+    "costs": "💶", "privacy": "🔒", "emergency": "🆘",
+}  # fmt: skip
+
+
+def topic_title(content: Content, faq_id: str, lang: str) -> str:
+    """A topic's name for a button, with its icon (an entry without a title shows its id)."""
+    entry, _lang = content.faq_text(faq_id, lang)
+    return f"{TOPIC_ICONS.get(faq_id, '❓')} {entry.title or faq_id.replace('_', ' ')}"
+
+
+def did_you_mean(content: Content, tr: Translator, person: Person, choices: tuple[str, ...]) -> Reply:
+    """Unsure between a few topics: offer them, and a person, rather than guess."""
+    text = tr.gettext("I am not sure what you mean. Is it one of these topics?")
+    rows: list[tuple[Button, ...]] = [
+        (Button(topic_title(content, faq_id, person.language), pack(actions.DID_YOU_MEAN, faq_id)),)
+        for faq_id in choices[:3]
+    ]
+    rows.append((Button("🙋 " + tr.gettext("Ask a person"), actions.TO_STAFF),))
+    rows.append((Button("🏠 " + tr.gettext("Menu"), pack(actions.MENU, new_message=True)),))
+    return Reply(text, person.language, tuple(rows))
+
+
+def not_ours(tr: Translator, person: Person) -> Reply:
+    """A question about another city or authority, or one the office does not answer (asylum, a court ...)."""
+    text = (
+        tr.gettext(
+            "I can only answer questions about the lokal willkommen offices in Dortmund."
+            " A person from the team can try to help you with this question."
+        )
+        + "\n\n🆘 "
+        + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
+    )
+    rows = (
+        (Button("🙋 " + tr.gettext("Ask a person"), actions.TO_STAFF),),
+        (Button("🏠 " + tr.gettext("Menu"), pack(actions.MENU, new_message=True)),),
+    )
+    return Reply(text, person.language, rows)
+
+
 def stale_button(content: Content, tr: Translator, person: Person) -> Reply:
     """An unknown or outdated button: say so kindly and show the menu again."""
     return menu(content, tr, person, intro=tr.gettext("This button no longer works. Here is the menu."))

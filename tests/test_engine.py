@@ -55,13 +55,57 @@ async def test_emergency_gets_the_numbers_at_once_in_the_users_language(engine):
         assert "112" in plain and "110" in plain and "0800 111 0 111" in plain, message
 
 
-async def test_unsure_says_so_records_the_question_and_offers_staff_and_menu(engine, store):
+async def test_a_question_that_is_not_ours_says_so_records_it_and_offers_a_person(engine, store):
     await agree(engine, "4")
     [reply] = await engine.handle(text("4", "Wann wird mein Asylverfahren entschieden?"))
-    assert "nicht sicher" in reply.text
+    assert "nur Fragen zu den Büros" in reply.text and "112" in reply.text
     assert "staff" in actions(reply) and "menu.new" in actions(reply)
     [row] = await store.list_unresolved()
     assert row.text == "Wann wird mein Asylverfahren entschieden?" and row.language == "de"
+    assert row.reason == "out_of_scope"
+
+
+async def test_unsure_between_topics_offers_them_and_a_choice_answers_and_is_noted(engine, store, clock):
+    await agree(engine, "4b")
+    [reply] = await engine.handle(text("4b", "ich brauche hilfe"))
+    assert "nicht sicher" in reply.text
+    offered = [a.removeprefix("dym:") for a in actions(reply) if a.startswith("dym:")]
+    assert 2 <= len(offered) <= 3 and set(offered) <= set(engine.content.faq_ids)
+    assert "staff" in actions(reply) and "menu.new" in actions(reply)  # a person is always a choice
+    labels = [b.label for row in reply.buttons for b in row if b.action.startswith("dym:")]
+    assert all(label[0] not in "abcdefghijklmnopqrstuvwxyz" for label in labels)  # icon and title, not an id
+    [answer] = await engine.handle(press("4b", f"dym:{offered[0]}"))
+    assert "nicht sicher" not in answer.text
+    [row] = await store.list_unresolved()
+    assert row.chosen_faq == offered[0] and row.learned_faq is None  # a hint for staff, nothing learned
+    [forged] = await engine.handle(press("4b", "dym:no_such_topic"))
+    assert "no longer works" in forged.text or "funktioniert nicht mehr" in forged.text
+
+
+async def test_two_questions_in_one_message_get_two_answers(engine):
+    await agree(engine, "4c")
+    replies = await engine.handle(text("4c", "Wo ist das Büro? Und wie ist eure Telefonnummer?"))
+    assert len(replies) == 2
+    assert "Brackeler Hellweg" in strip_isolates(replies[0].text)
+    assert any(ch.isdigit() for ch in replies[1].text) and "@" in replies[1].text
+
+
+async def test_an_emergency_word_wins_over_the_classifier(engine):
+    # Arabizi, Levantine: "I'm very tired and I think of killing myself" (the classifier alone is unsure).
+    [reply] = await engine.handle(text("4d", "ana ta3ban kteer w bfakker enni a2tol 7ali"))
+    plain = strip_isolates(reply.text)
+    assert "112" in plain and "0800 111 0 111" in plain
+
+
+async def test_one_ambiguous_latin_letter_message_does_not_switch_the_language(engine):
+    await agree(engine, "4e")
+    [first] = await engine.handle(text("4e", "ساعت کاری دفتر چیه؟"))
+    assert first.lang == "fa"
+    for word in ("merci", "ok", "salam"):
+        [reply] = await engine.handle(text("4e", word))
+        assert reply.lang == "fa", word
+    [finglish] = await engine.handle(text("4e", "daftar kojast"))
+    assert finglish.lang == "fa" and "Brackeler Hellweg" in strip_isolates(finglish.text)
 
 
 async def test_asking_a_person_opens_a_ticket_with_the_question(engine, store):

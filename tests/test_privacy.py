@@ -208,13 +208,13 @@ async def test_delete_removes_every_trace_and_keeps_only_counts(engine, store, c
 
 async def test_retention_purges_old_contents_and_removes_long_inactive_people(engine, store, clock, caplog):
     await start(engine, "old", "en")
-    await engine.handle(text("old", "My neighbour Hassan Khalil shouts at night, what can I do?"))
+    await engine.handle(text("old", "My lawyer Hassan Khalil says my asylum case is still open, when will the BAMF decide?"))
     await engine.handle(press("old", "staff"))
     ticket = await store.open_ticket_of((await store.get_person(CH, "old")).id)
     await store.close_ticket(ticket.id, clock.now())
     await start(engine, "recent", "en")
     clock.advance(timedelta(days=100))
-    await engine.handle(text("recent", "My landlord Mr Bauer wants more money, is that allowed?"))
+    await engine.handle(text("recent", "My friend Mr Bauer asks: when will my residence permit be extended?"))
     caplog.set_level("INFO")
     counts = await engine.privacy.retention_if_due()
     assert counts["questions"] == 1 and counts["ticket_subjects"] == 1 and counts["people_removed"] == 0
@@ -252,7 +252,7 @@ async def test_flooding_is_throttled_per_person_without_slowing_others(engine, c
 
 async def test_over_long_input_is_cut_with_a_note(engine, store):
     await agree(engine, "long", hint="en")
-    question = "Can you help me with a letter from the Jobcenter? " + "blah " * 2000
+    question = "When will the BAMF decide my asylum case? " + "blah " * 2000
     [reply] = await engine.handle(text("long", question))
     assert reply.text.startswith("✂️")
     [stored] = (await rows_of(store))["unresolved_questions"]
@@ -275,7 +275,7 @@ async def test_staff_commands_from_a_person_give_the_menu(engine):
 
 async def test_text_that_looks_like_sql_is_stored_as_written(engine, store):
     await agree(engine, "sql", hint="en")
-    evil = "Robert'); DROP TABLE people;-- what about my Kindergeld letter and the Familienkasse?"
+    evil = "Robert'); DROP TABLE people;-- when will the BAMF decide my asylum case?"
     await engine.handle(text("sql", evil))
     tables = await rows_of(store)
     assert tables["people"] and tables["unresolved_questions"][0]["text"] == evil

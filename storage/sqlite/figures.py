@@ -22,6 +22,7 @@ def question(row: dict[str, Any]) -> Question:
         reason=row.get("reason") or "",
         created_at=when(row.get("created_at")),
         learned_faq=row.get("learned_faq"),
+        chosen_faq=row.get("chosen_faq"),
     )
 
 
@@ -90,6 +91,13 @@ class FigureRows(SqliteBase):
             (person_id, text, language, office_id, reason, ts(now)),
         )
         return int(cursor.lastrowid or 0)
+
+    async def choose_topic(self, person_id: int, faq_id: str, since: datetime) -> None:
+        await self._write(
+            "UPDATE unresolved_questions SET chosen_faq = ? WHERE id = (SELECT id FROM unresolved_questions"
+            " WHERE person_id = ? AND created_at >= ? AND learned_faq IS NULL ORDER BY id DESC LIMIT 1)",
+            (faq_id, person_id, ts(since)),
+        )
 
     async def list_unresolved(self, limit: int = 100) -> list[Question]:
         rows = await self._rows("SELECT * FROM unresolved_questions ORDER BY id DESC LIMIT ?", (limit,))
