@@ -208,7 +208,9 @@ async def test_delete_removes_every_trace_and_keeps_only_counts(engine, store, c
 
 async def test_retention_purges_old_contents_and_removes_long_inactive_people(engine, store, clock, caplog):
     await start(engine, "old", "en")
-    await engine.handle(text("old", "My lawyer Hassan Khalil says my asylum case is still open, when will the BAMF decide?"))
+    await engine.handle(
+        text("old", "My lawyer Hassan Khalil says my asylum case is still open, when will the BAMF decide?")
+    )
     await engine.handle(press("old", "staff"))
     ticket = await store.open_ticket_of((await store.get_person(CH, "old")).id)
     await store.close_ticket(ticket.id, clock.now())
