@@ -204,7 +204,8 @@ class CachedEmbedder:
             self._remember(unique, kind, fresh)
             with _MEMORY_LOCK:
                 known = [_MEMORY[(self.model_id, kind, t)] for t in texts]
-        matrix = np.vstack(known).astype(np.float32) if known else np.zeros((0, 0), np.float32)
+        rows = [v for v in known if v is not None]
+        matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
         if path is not None and not path.is_file():
             self._write(path, matrix)
         return matrix

@@ -416,8 +416,8 @@ class Engine:
         codes = re.findall(r"\b\d{5}\b", " ".join(words))
         if codes and len(words) <= 6:
             return [await self._postal_code(person, codes)]
-        first = understood.answers[0] if understood.answers else None
-        if first in (None, "events") or (len(words) <= 4 and first != "privacy"):
+        top = understood.answers[0] if understood.answers else None
+        if top in (None, "events") or (len(words) <= 4 and top != "privacy"):
             named = await self.events.named(person, tr, text)
             if named is not None:
                 return [named]

@@ -213,7 +213,7 @@ def _load(folder: Path, mtimes: tuple[float, float]) -> tuple[EmergencyLexicon, 
     problems = []
     kinds: dict[str, list[Phrase]] = {}
     for kind in EMERGENCY_KINDS:
-        languages = emergency.kinds.get(kind)  # type: ignore[call-overload]
+        languages = emergency.kinds.get(kind)
         if not languages:
             problems.append(f"emergency.yaml: kinds.{kind}: missing")
             continue
@@ -235,4 +235,4 @@ def load_lexicons(content_folder: Path | None = None) -> tuple[EmergencyLexicon,
         (folder / name).stat().st_mtime if (folder / name).is_file() else 0.0
         for name in ("emergency.yaml", "scope.yaml")
     )
-    return _load(folder, mtimes)  # type: ignore[arg-type]
+    return _load(folder, mtimes)

@@ -111,17 +111,17 @@ def _stems(word: str) -> list[str]:
     return stems
 
 
-def features(text: str) -> Counter[str]:
+def features(text: str) -> dict[str, float]:
     """Raw weighted counts of a text's features (normalised first)."""
     words = normalize(text).split()
-    feats: Counter[str] = Counter()
+    feats: defaultdict[str, float] = defaultdict(float)
     for word in words:
         forms = [word, *_stems(word)]
         feats["w:" + word] += 1.0
         for stem in forms[1:]:
             feats["w:" + stem] += 0.7
         sizes = (2, 3) if _is_geez(word) else (3, 4, 5)
-        grams = []
+        grams: list[str] = []
         for form in forms:
             padded = f"<{form}>"
             for n in sizes:
@@ -165,7 +165,10 @@ class _Index:
         postings: dict[str, list[tuple[int, float]]],
         keywords: dict[str, list[tuple[str, ...]]],
     ) -> "_Index":
-        spans, flat_docs, flat_weights, at = {}, [], [], 0
+        spans: dict[str, tuple[int, int]] = {}
+        flat_docs: list[int] = []
+        flat_weights: list[float] = []
+        at = 0
         for feat, entries in postings.items():
             spans[feat] = (at, at + len(entries))
             at += len(entries)
@@ -542,7 +545,7 @@ class Matcher:
 
     # -- the lexical signal ------------------------------------------------------------------------------------
 
-    def _weigh(self, feats: Counter[str]) -> dict[str, float]:
+    def _weigh(self, feats: dict[str, float]) -> dict[str, float]:
         vector = {
             f: (1.0 + math.log(c)) * self._idf[f] if c >= 1 else c * self._idf[f]
             for f, c in feats.items()
@@ -587,7 +590,7 @@ class Matcher:
             contributions = np.repeat(np.array(weights), lengths_a) * index.weights[positions]
             sims = np.bincount(index.docs[positions], weights=contributions, minlength=len(self._docs))
         else:
-            sims = np.zeros(len(self._docs))
+            sims = np.zeros(len(self._docs), dtype=np.float64)
         if lang is not None:
             sims *= index.language_factor(lang, self.thresholds.other_language)
         touched = np.flatnonzero(sims)
@@ -701,10 +704,9 @@ class Matcher:
         lang = lang or found.lang
         hit = self._lexicon.find(text) if self._lexicon is not None else None
         emergency = hit.kind if hit is not None else None
-        base = {"lang": lang, "lang_sure": found.sure, "detected_lang": found.lang}
         if not normalize(text) or self._index is None or self._decision is None:
             reason = "emergency" if emergency else "empty"
-            return Understanding(emergency=emergency, answers=(), choices=(), out_of_scope=False, reason=reason, **base)
+            return Understanding(lang, found.sure, emergency, (), (), False, reason, detected_lang=found.lang)
         match_lang = found.lang or known_lang
         segments = [s for s in _SEGMENTS.split(text) if s and len(normalize(s).split()) >= 2]
         texts = [text, *segments] if len(segments) >= 2 else [text]
@@ -748,7 +750,9 @@ class Matcher:
             out_of_scope=out_of_scope,
             reason=reason,
             confidence=confidence,
-            **base,
+            lang=lang,
+            lang_sure=found.sure,
+            detected_lang=found.lang,
         )
 
     def _decide_one(
@@ -780,7 +784,16 @@ class Matcher:
             return (), offered or (labels[best],), "one_word", confidence
         return (labels[best],), (), "answer", confidence
 
-    def _two_questions(self, p, overlap, nearest, texts, answers, choices, reason):
+    def _two_questions(
+        self,
+        p: np.ndarray,
+        overlap: np.ndarray,
+        nearest: np.ndarray,
+        texts: list[str],
+        answers: tuple[str, ...],
+        choices: tuple[str, ...],
+        reason: str,
+    ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
         """Two questions in one message: both answered when each part is sure of a different topic."""
         sure: list[str] = []
         offered: list[str] = list(choices)
@@ -871,7 +884,11 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
         fold_of[i] = position % folds
     scored = sorted(order[:limit])
     semantic = matcher._semantic is not None and matcher._embedder is not None
-    vectors = matcher._embedder.embed_many([t for _, t, _ in examples], "query") if semantic else None
+    vectors = (
+        matcher._embedder.embed_many([t for _, t, _ in examples], "query")
+        if semantic and matcher._embedder is not None
+        else None
+    )
     xs, ys, fs = [], [], []
     for fold in range(folds):
         held = [i for i in scored if fold_of[i] == fold]

@@ -33,7 +33,7 @@ PEOPLE = [
 ]
 UNANSWERABLE = [
     "Wie repariere ich mein Fahrrad?",
-    "Where can I buy a cheap bicycle tyre?",
+    "Wo finde ich günstige Fahrradreifen?",
     "Kann mein Nachbar meinen Wellensittich füttern?",
     "How do I fix the chain of my bicycle?",
 ]

@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -11,4 +12,16 @@ from conftest import ROOT
 def test_ruff(args):
     ruff = shutil.which("ruff") or str(ROOT / ".venv" / "bin" / "ruff")
     result = subprocess.run([ruff, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_hold_in_the_core_the_store_and_the_channels():
+    # The ports are only honest when a type checker holds the adapters to them (issue 16).
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "bot", "storage", "handlers"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
