@@ -188,7 +188,11 @@ def topic_title(content: Content, faq_id: str, lang: str) -> str:
 
 def did_you_mean(content: Content, tr: Translator, person: Person, choices: tuple[str, ...]) -> Reply:
     """Unsure between a few topics: offer them, and a person, rather than guess."""
-    text = tr.gettext("I am not sure what you mean. Is it one of these topics?")
+    text = (
+        tr.gettext("I am not sure what you mean. Is it one of these topics?")
+        + "\n\n🆘 "
+        + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
+    )
     rows: list[tuple[Button, ...]] = [
         (Button(topic_title(content, faq_id, person.language), pack(actions.DID_YOU_MEAN, faq_id)),)
         for faq_id in choices[:3]

@@ -167,6 +167,20 @@ def cmd_content_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_status() -> str:
+    """Whether the configured embedder loads: the matcher falls back to lexical only (less accurate) if not."""
+    from bot.embedder import EmbedderError, embedder_from_config
+
+    try:
+        embedder = embedder_from_config()
+        load = getattr(embedder, "load", None)
+        if load is not None:
+            load()
+    except EmbedderError as exc:
+        return f"FAILED: {exc}: answering with the lexical matcher only (less accurate)"
+    return f"ok: {embedder.model_id}"
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     """Validate the content (exit 2 with every problem) and list every fact that is not confirmed (exit 0)."""
     from bot.facts import unconfirmed_facts
@@ -179,6 +193,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         return 2
     facts = unconfirmed_facts(content)
     print(f"content in {settings.content_path}: valid")
+    print(f"semantic model: {_model_status()}")
     if not facts:
         print("every fact of offices, offers and events names its source.")
         return 0

