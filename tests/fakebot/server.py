@@ -257,6 +257,23 @@ class FakeTelegram:
         self.push_update({"message": message})
         return thread
 
+    def staff_closes_topic(self, chat: dict[str, Any], user: FakeUser, thread: int) -> dict[str, Any]:
+        """A staff member closes a topic in the Telegram app: the topic gets the service message
+        `forum_topic_closed` (an empty object, Bot API "ForumTopicClosed"), which the bot receives."""
+        self._member(chat, user)
+        self.topics[(chat["id"], thread)]["closed"] = True
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_user(),
+            "message_thread_id": thread,
+            "is_topic_message": True,
+            "forum_topic_closed": {},
+        }
+        self._messages[(chat["id"], message["message_id"])] = message
+        return self.push_update({"message": message})
+
     def staff_deletes_topic(self, chat_id: int, thread: int) -> None:
         """A staff member deletes a topic in the Telegram app: it is gone with all its messages. Telegram
         tells bots nothing about it (there is no service message or update for a deleted topic)."""
