@@ -42,11 +42,16 @@ async def _chat(settings: Settings, lang: str | None) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.ports import StoreUnusable
+
     settings = _settings()
     try:
         asyncio.run(_chat(settings, args.lang))
     except ContentError as exc:
         print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
+        return 2
+    except StoreUnusable as exc:
+        print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print()
@@ -64,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
+    from bot.ports import StoreUnusable
     from handlers.telegram.app import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -73,9 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
         return 2
     except TelegramUnauthorizedError:
-        print("Telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather.", file=sys.stderr)
+        print(
+            "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized: revoked or mistyped):"
+            " copy the bot's current token from @BotFather.",
+            file=sys.stderr,
+        )
         return 2
-    except StartupError as exc:
+    except (StartupError, StoreUnusable) as exc:
         print(exc, file=sys.stderr)
         return 2
     except TelegramNetworkError as exc:
