@@ -42,16 +42,11 @@ async def _chat(settings: Settings, lang: str | None) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.ports import StoreUnusable
-
     settings = _settings()
     try:
         asyncio.run(_chat(settings, args.lang))
     except ContentError as exc:
         print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
-        return 2
-    except StoreUnusable as exc:
-        print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print()
@@ -69,7 +64,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-    from bot.ports import StoreUnusable
     from handlers.telegram.app import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -85,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    except (StartupError, StoreUnusable) as exc:
+    except StartupError as exc:
         print(exc, file=sys.stderr)
         return 2
     except TelegramNetworkError as exc:
@@ -298,8 +292,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.ports import StoreUnusable
+
     args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except StoreUnusable as exc:  # any command that opens the database (report, faq-eval ...)
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from telegram_env import start_willkommen_run
 
 STAFF_ID = -1008888
@@ -45,6 +46,19 @@ async def test_a_revoked_token(fake, tmp_path: Path):
     line = await run_fails(fake, tmp_path / "db.sqlite3", TELEGRAM_BOT_TOKEN="123456:" + "R" * 35)
     assert "TELEGRAM_BOT_TOKEN" in line and "401" in line and "@BotFather" in line
     assert fake.arrived == ["getMe"]
+
+
+async def test_an_address_where_no_bot_api_answers(fake, tmp_path: Path):
+    runner = web.AppRunner(web.Application())  # a web server without a Bot API: 404 to everything
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        line = await run_fails(fake, tmp_path / "db.sqlite3", TELEGRAM_API_BASE=base)
+    finally:
+        await runner.cleanup()
+    assert f"TELEGRAM_API_BASE {base}" in line and "no Bot API answers there" in line
 
 
 async def test_the_bot_is_not_in_the_staff_group(fake, tmp_path: Path):
@@ -197,3 +211,25 @@ async def test_a_full_disk(fake, tmp_path: Path):
     with full_disk(folder):
         line = await run_fails(fake, folder / "db.sqlite3")
     assert "the disk is full" in line and "free space on its disk" in line
+
+
+def test_other_commands_say_the_same_about_the_database(tmp_path: Path):
+    import sys
+
+    from conftest import ROOT
+
+    db = tmp_path / "db.sqlite3"
+    db.write_bytes(os.urandom(8192))
+    env = {**os.environ, "WILLKOMMEN_DB": str(db)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "report", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_LIMIT_SECONDS,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert str(db) in line and "is not an SQLite database" in line

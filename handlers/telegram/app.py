@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -142,7 +142,14 @@ class TelegramChannel:
         return len(pending)
 
     async def start(self) -> None:
-        await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        try:
+            await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        except (TelegramNotFound, TelegramBadRequest, ClientDecodeError) as exc:  # 401: the caller tells
+            raise StartupError(
+                f"TELEGRAM_API_BASE {self.settings.telegram_api_base}: no Bot API answers there"
+                f" ({getattr(exc, 'message', None) or type(exc).__name__});"
+                " unset it for https://api.telegram.org, or give the address of your Bot API server"
+            ) from None
         self.inbox = self.app.inbox(self.channel, self.boot_id)
         self.dispatcher.update.outer_middleware(OncePerUpdate(self.inbox))
         for chat in sorted(self.app.staff_chats.all):
