@@ -241,3 +241,8 @@ class Store(
 ):
     def transaction(self) -> AbstractAsyncContextManager[None]: ...
     async def close(self) -> None: ...
+
+
+class StoreUnusable(Exception):
+    """The store cannot be used at all at start (not a database, read-only, disk full ...). The message is one
+    line for the operator: the file, the cause and the fix."""

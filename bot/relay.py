@@ -9,14 +9,15 @@ run; a message that could not be sent for now stays pending and is tried again.
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.loops import repeat
-from bot.messenger import PersonChannel, Refused, StaffChats, StaffRoom, TryLater, Unreachable
+from bot.messenger import PersonChannel, Refused, StaffChats, StaffRoom, TopicGone, TryLater, Unreachable
 from bot.models import MessageRef, Reply
 from bot.ports import Store
 from bot.records import Direction, RelayKind, RelayMessage
 from bot.tickets import RelayJob, TicketDesk
+from bot.topics import TopicKeeper
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ class Relay:
     people: Mapping[str, PersonChannel]  # by `Person.channel`
     staff_chats: StaffChats
     boot_id: str
+    keeper: TopicKeeper = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keeper = TopicKeeper(self.tickets, self.staff, self.staff_chats)
 
     @property
     def store(self) -> Store:
@@ -82,9 +87,29 @@ class Relay:
         return chat, thread, True
 
     async def _to_topic(self, job: RelayJob) -> tuple[int, int]:
+        try:
+            return await self._into_topic(job)
+        except TopicGone as exc:
+            log.warning("relay %s: the person's topic cannot take it: %s", job.message.id, exc)
+        topic = await self.store.topic_of(job.person.id)
+        if topic is not None and await self.keeper.reopened(*topic):
+            try:  # it was closed by hand: open again, it takes messages again
+                return await self._into_topic(job)
+            except TopicGone as exc:
+                log.warning("relay %s: the reopened topic cannot take it either: %s", job.message.id, exc)
+        new = await self.keeper.replace(job.ticket, job.person)
+        if new.card is not None and await self._is_card(job):
+            return new.chat, new.card  # the failed message was the card itself: it heads the new topic
+        return await self._into_topic(job)
+
+    async def _is_card(self, job: RelayJob) -> bool:
+        message = job.message
+        return message.kind == RelayKind.TEXT and await self.store.first_relay_of(job.ticket.id) == message.id
+
+    async def _into_topic(self, job: RelayJob) -> tuple[int, int]:
         message = job.message
         chat, thread, made = await self._topic(job)
-        if not made and message.kind == RelayKind.TEXT and await self.store.first_relay_of(job.ticket.id) == message.id:
+        if not made and await self._is_card(job):
             # A new ticket's card in the person's existing topic: open it again and show the new number.
             await self.staff.reopen_topic(chat, thread)
             await self.staff.rename_topic(chat, thread, self.tickets.topic_title(job.ticket, job.person))

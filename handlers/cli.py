@@ -73,7 +73,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
         return 2
     except TelegramUnauthorizedError:
-        print("Telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather.", file=sys.stderr)
+        print(
+            "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized: revoked or mistyped):"
+            " copy the bot's current token from @BotFather.",
+            file=sys.stderr,
+        )
         return 2
     except StartupError as exc:
         print(exc, file=sys.stderr)
@@ -303,8 +307,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.ports import StoreUnusable
+
     args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except StoreUnusable as exc:  # any command that opens the database (report, faq-eval ...)
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ import aiosqlite
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer version of the program."""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -51,7 +55,7 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None =
     current = await schema_version(db)
     newest = migrations[-1].version if migrations else 0
     if current > newest:
-        raise RuntimeError(
+        raise SchemaTooNew(
             f"the database is at schema version {current}, newer than this program knows ({newest}); update the program"
         )
     for migration in migrations:

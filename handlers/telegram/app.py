@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -46,17 +46,28 @@ def make_bot(settings: Settings, request_timeout: float = 60.0) -> Bot:
 
 
 async def check_staff_group(bot: Bot, chat_id: int) -> None:
+    """The staff group exists for the bot, has topics, and the bot may manage them: else StartupError."""
+    where = f"STAFF_CHAT_ID {chat_id}"
     try:
         chat = await bot.get_chat(chat_id)
-    except TelegramBadRequest:
-        raise StartupError(f"STAFF_CHAT_ID {chat_id}: the bot cannot see this group (add it as admin)") from None
+    except (TelegramBadRequest, TelegramForbiddenError):  # "chat not found", "bot was kicked from the group"
+        raise StartupError(f"{where}: the bot is not in this group; add it to the group as admin") from None
     if not chat.is_forum:
-        raise StartupError(f"STAFF_CHAT_ID {chat_id}: topics are off in this group; turn on Topics in its settings")
-    member = await bot.get_chat_member(chat_id, bot.id)
-    if getattr(member, "status", "") not in ("administrator", "creator") or (
-        member.status == "administrator" and not getattr(member, "can_manage_topics", False)
+        raise StartupError(f"{where}: topics are off in this group; turn on Topics in its settings")
+    try:
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        raise StartupError(
+            f"{where}: Telegram did not tell the bot its rights in this group ({exc.message}); check that this is"
+            " the staff group's id and that the bot is an admin there"
+        ) from None
+    status = getattr(member, "status", "")
+    if status in ("left", "kicked"):
+        raise StartupError(f"{where}: the bot is not in this group; add it to the group as admin")
+    if status not in ("administrator", "creator") or (
+        status == "administrator" and not getattr(member, "can_manage_topics", False)
     ):
-        raise StartupError(f"STAFF_CHAT_ID {chat_id}: make the bot an admin with the right to manage topics")
+        raise StartupError(f"{where}: make the bot an admin with the right to manage topics")
 
 
 @dataclass
@@ -131,7 +142,14 @@ class TelegramChannel:
         return len(pending)
 
     async def start(self) -> None:
-        await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        try:
+            await self.bot.me()  # fills bot.id (and fails early on a wrong token)
+        except (TelegramNotFound, TelegramBadRequest, ClientDecodeError) as exc:  # 401: the caller tells
+            raise StartupError(
+                f"TELEGRAM_API_BASE {self.settings.telegram_api_base}: no Bot API answers there"
+                f" ({getattr(exc, 'message', None) or type(exc).__name__});"
+                " unset it for https://api.telegram.org, or give the address of your Bot API server"
+            ) from None
         self.inbox = self.app.inbox(self.channel, self.boot_id)
         self.dispatcher.update.outer_middleware(OncePerUpdate(self.inbox))
         for chat in sorted(self.app.staff_chats.all):
@@ -161,6 +179,10 @@ class TelegramChannel:
             log.warning("stopping with %d updates unfinished; they are resumed at the next start", self.in_flight.count)
 
     async def run_webhook(self, stop: asyncio.Event) -> None:
+        await self.serve_webhook(await self.open_webhook(), stop)
+
+    async def open_webhook(self) -> web.AppRunner:
+        """Listen on WILLKOMMEN_HOST:PORT and register the webhook with Telegram; StartupError if either fails."""
         settings = self.settings
         assert settings.webhook_url is not None and settings.webhook_secret is not None
         path = urlsplit(settings.webhook_url).path or "/"
@@ -173,16 +195,35 @@ class TelegramChannel:
         setup_application(web_app, self.dispatcher, bot=self.bot)
         runner = web.AppRunner(web_app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
-        log.info("webhook listening on %s:%d%s", settings.host, settings.port, path)
         try:
-            await self.bot.set_webhook(
-                settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-                drop_pending_updates=False,
-            )
+            try:
+                await web.TCPSite(runner, settings.host, settings.port).start()
+            except OSError as exc:
+                raise StartupError(
+                    f"WILLKOMMEN_HOST/WILLKOMMEN_PORT {settings.host}:{settings.port}: cannot listen there"
+                    f" ({exc.strerror or exc}); choose a free port or stop the program that uses it"
+                ) from None
+            try:
+                await self.bot.set_webhook(
+                    settings.webhook_url,
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                # e.g. "bad webhook: Failed to resolve host", "bad webhook: IP address ... is reserved"
+                raise StartupError(
+                    f"TELEGRAM_WEBHOOK_URL {settings.webhook_url}: Telegram refused it ({exc.message}); use a"
+                    " public https:// address that reaches this server, or unset it for long polling"
+                ) from None
+        except BaseException:
+            await runner.cleanup()
+            raise
+        log.info("webhook listening on %s:%d%s", settings.host, settings.port, path)
+        return runner
+
+    async def serve_webhook(self, runner: web.AppRunner, stop: asyncio.Event) -> None:
+        try:
             await stop.wait()
         finally:
             await runner.cleanup()
@@ -203,16 +244,20 @@ async def run(settings: Settings, clock: Clock | None = None, stop: asyncio.Even
             pass
     app = await build_app(settings, clock)
     bot = make_bot(settings)
+    background: asyncio.Task | None = None
     try:
         channel = TelegramChannel(settings, app, bot, clock)
         await channel.start()
-        background = asyncio.create_task(channel.run_background(stop))
         if settings.webhook_url:
-            await channel.run_webhook(stop)
+            runner = await channel.open_webhook()  # the loops start once nothing of the start can fail
+            background = asyncio.create_task(channel.run_background(stop))
+            await channel.serve_webhook(runner, stop)
         else:
+            background = asyncio.create_task(channel.run_background(stop))
             await channel.run_polling(stop)
-        stop.set()
-        await background
     finally:
+        stop.set()  # also when the start failed: the loops end before the store closes
+        if background is not None:
+            await background
         await bot.session.close()
         await app.close()

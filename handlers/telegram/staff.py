@@ -5,6 +5,8 @@ Only the staff groups (STAFF_CHAT_ID, or an office's own group) reach these hand
 (the StaffOnly middleware).
 """
 
+import logging
+
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
@@ -12,9 +14,14 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import actions
 from bot.bootstrap import App
+from bot.messenger import SendError
 from bot.models import Actor, MessageRef, Reply
+from bot.topics import TopicKeeper
 from handlers.telegram.delivery import deliver
+from handlers.telegram.messenger import TelegramMessenger
 from handlers.telegram.middlewares import StaffOnly
+
+log = logging.getLogger(__name__)
 
 
 async def _in_topic(bot: Bot, message: Message, text: str) -> None:
@@ -48,6 +55,15 @@ async def topic_message(message: Message, app: App) -> None:
         reply_to,
         message.text or message.caption,
     )
+
+
+async def topic_closed(message: Message, app: App, bot: Bot) -> None:
+    """Staff closed a topic by hand (the service message): the core decides if it must stay open."""
+    keeper = TopicKeeper(app.tickets, TelegramMessenger(bot), app.staff_chats)
+    try:
+        await keeper.closed_by_hand(message.chat.id, message.message_thread_id or 0)
+    except SendError as exc:
+        log.error("a topic closed by hand was not handled: %s", type(exc).__name__)
 
 
 async def topic_edit(message: Message, app: App) -> None:
@@ -120,6 +136,7 @@ def make_router(staff_chats: frozenset[int], staff_only: StaffOnly) -> Router:
     router.message.register(learn_group, Command(actions.LEARN))
     router.message.register(staff_command, Command(*actions.STAFF_COMMANDS))
     router.message.register(flow_command, Command(*actions.FLOW_COMMANDS))
+    router.message.register(topic_closed, in_topic, F.forum_topic_closed)
     router.message.register(topic_message, in_topic)
     router.message.register(flow_text, F.text)
     router.edited_message.register(topic_edit, in_topic)

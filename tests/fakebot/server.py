@@ -75,6 +75,7 @@ class _Failure:
     times: int
     retry_after: int = 1
     hang_seconds: float = 0.0
+    description: str | None = None  # the answer's text instead of the usual one for the status
 
 
 @dataclass
@@ -142,6 +143,9 @@ class FakeTelegram:
         # thread not found"; "TOPIC_DELETED" comes straight from Telegram's servers when that check still saw
         # the topic (a cache of the Bot API server). Set to "TOPIC_DELETED" to test a bot against both.
         self.deleted_topic_answer = "message thread not found"
+        # Set to refuse setWebhook as the Bot API does when it cannot use the URL, e.g. "bad webhook: Failed to
+        # resolve host: Name or service not known" (a host without DNS; telegram-bot-api's WebhookActor).
+        self.webhook_refusal: str | None = None
         self.bot_rights: dict[int, dict[str, Any]] = {}  # chat -> the bot's member record there
         # (chat, user) -> status. Someone who writes or presses in a group is a member unless a test says not.
         self.members: dict[tuple[int, int], str] = {}
@@ -256,6 +260,23 @@ class FakeTelegram:
         }
         self.push_update({"message": message})
         return thread
+
+    def staff_closes_topic(self, chat: dict[str, Any], user: FakeUser, thread: int) -> dict[str, Any]:
+        """A staff member closes a topic in the Telegram app: the topic gets the service message
+        `forum_topic_closed` (an empty object, Bot API "ForumTopicClosed"), which the bot receives."""
+        self._member(chat, user)
+        self.topics[(chat["id"], thread)]["closed"] = True
+        message = {
+            "message_id": self._new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_user(),
+            "message_thread_id": thread,
+            "is_topic_message": True,
+            "forum_topic_closed": {},
+        }
+        self._messages[(chat["id"], message["message_id"])] = message
+        return self.push_update({"message": message})
 
     def staff_deletes_topic(self, chat_id: int, thread: int) -> None:
         """A staff member deletes a topic in the Telegram app: it is gone with all its messages. Telegram
@@ -394,10 +415,17 @@ class FakeTelegram:
     # -- failures -------------------------------------------------------------------------------------------
 
     def fail(
-        self, method: str | None, status: int, times: int = 1, retry_after: int = 1, hang_seconds: float = 0.0
+        self,
+        method: str | None,
+        status: int,
+        times: int = 1,
+        retry_after: int = 1,
+        hang_seconds: float = 0.0,
+        description: str | None = None,
     ) -> None:
-        """The next `times` calls of `method` fail: status 5xx/4xx, 429 with retry_after, or 0 = hang."""
-        self._failures.append(_Failure(method, status, times, retry_after, hang_seconds))
+        """The next `times` calls of `method` fail: status 5xx/4xx, 429 with retry_after, or 0 = hang;
+        `description`: Telegram's text for it (e.g. "Bad Request: user not found")."""
+        self._failures.append(_Failure(method, status, times, retry_after, hang_seconds, description))
 
     def fail_randomly(self, share: float, seed: int = 1, methods: set[str] | None = None) -> None:
         """Fail about `share` of the calls (getUpdates too, unless `methods` names others) with a 500."""
@@ -422,7 +450,8 @@ class FakeTelegram:
                     )
                 raise ApiError(
                     failure.status,
-                    {
+                    failure.description
+                    or {
                         500: "Internal Server Error",
                         502: "Bad Gateway",
                         403: "Forbidden: bot was blocked by the user",
@@ -908,6 +937,8 @@ class FakeTelegram:
         url = str(params.get("url") or "")
         if not url.startswith("https://"):
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if self.webhook_refusal:
+            raise ApiError(400, f"Bad Request: {self.webhook_refusal}")
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
