@@ -1,0 +1,208 @@
+"""The fault suite: nothing is lost, nothing is done twice, through kills, outages, a locked or full store,
+unreadable updates and double taps (issue 19). Real process or real channel, real SQLite, fake Bot API."""
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from telegram_env import agreed, running_bot, start_willkommen_run
+
+
+def inbox_states(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT state, count(*) FROM inbox GROUP BY state").fetchall())
+
+
+def reply_states(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT state, count(*) FROM replies GROUP BY state").fetchall())
+
+
+async def start(fake, db: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "WILLKOMMEN_DB": str(db),
+    }
+    return await start_willkommen_run(env)
+
+
+async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_nothing(fake, tmp_path: Path):
+    db = tmp_path / "db.sqlite3"
+    users = [fake.user(7000 + i, f"P{i}", lang) for i, lang in enumerate(["de", "en", "ar", "fa", "ti"] * 6)]
+    await agreed(fake, *users, db=db)
+    process = await start(fake, db)
+    killed: list[int] = []
+
+    def kill(offset: int) -> None:
+        # The batch arrived and the bot asks for the next one, confirming this one: killed right here.
+        if not killed:
+            killed.append(offset)
+            process.send_signal(signal.SIGKILL)
+
+    try:
+        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
+        fake.fail(None, 502, times=1_000_000)  # nothing the bot sends gets through before the kill
+        fake.on_confirm = kill
+        for user in users:
+            user.says("wann ist das büro offen")
+        await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert killed and process.returncode == -signal.SIGKILL
+    assert all(fake.messages_to(u.chat_id) == [] for u in users)
+    assert fake.pending_updates() == 0  # Telegram will not send them again: the bot must have them
+    fake.on_confirm = None
+    fake.stop_failing()
+    process = await start(fake, db)
+    try:
+        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=90)
+        await asyncio.sleep(1.0)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
+    assert inbox_states(db) == {"done": len(users)}
+
+
+async def test_an_outage_ends_with_everyone_answered_once(fake, tmp_path: Path, clock):
+    db = tmp_path / "db.sqlite3"
+    users = [fake.user(7100 + i, f"O{i}", lang) for i, lang in enumerate(["de", "en", "ar", "fa", "ti"] * 4)]
+    async with running_bot(fake, db, clock, retry_delay=0.01) as running:
+        await agreed(fake, *users)
+        fake.fail(None, 502, times=1_000_000)  # the Bot API answers 502 to everything but getUpdates
+        for user in users:
+            user.says("where is the office")
+        await fake.wait_for(lambda: inbox_states(db).get("done") == len(users), timeout=30)
+        await fake.wait_for(lambda: reply_states(db).get("pending") == len(users), timeout=30)
+        clock.advance(timedelta(minutes=1))  # more tries, still down
+        await fake.wait_for(lambda: sum(c.status == 502 for c in fake.calls) >= 3 * len(users), timeout=30)
+        assert all(fake.messages_to(u.chat_id) == [] for u in users)
+        fake.stop_failing()  # back
+        clock.advance(timedelta(minutes=10))
+        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=30)
+        await asyncio.sleep(0.5)
+        assert running.channel.background.replies.delivered == len(users)
+    assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
+    assert reply_states(db) == {"sent": len(users)}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM replies WHERE body IS NOT NULL").fetchone() == (0,)
+
+
+async def test_a_blocked_person_is_not_tried_for_ever(fake, tmp_path: Path, clock):
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(fake, db, clock):
+        gone = fake.user(7201, "Gone", "de")
+        await agreed(fake, gone)
+        fake.blocked_by.add(gone.chat_id)
+        gone.says("hallo")
+        await fake.wait_for(lambda: reply_states(db).get("undeliverable") == 1)
+        clock.advance(timedelta(hours=1))
+        await asyncio.sleep(0.5)
+    assert len(fake.calls_to("sendMessage", ok_only=False)) == 1
+
+
+async def test_a_replay_after_a_crash_sends_only_what_was_not_sent(fake, tmp_path: Path, clock):
+    """A run stored an update's two replies with its completion, sent the first, and died."""
+    from bot.records import ReplyDraft
+    from bot.replies import dump
+    from storage.sqlite import SqliteStore
+
+    db = tmp_path / "db.sqlite3"
+    user = fake.user(7301, "Replay", "en")
+    update = user.says("where is the office")
+    from bot.models import Reply
+
+    store = await SqliteStore.open(db)
+    try:
+        channel = f"telegram:{fake.bot_id}"
+        assert await store.claim_updates(channel, [(update["update_id"], "{}")], "crashed", clock.now()) == [
+            update["update_id"]
+        ]
+        drafts = [ReplyDraft("telegram", str(user.chat_id), None, None, dump(Reply(t, "en"))) for t in ("one", "two")]
+        first, _second = await store.complete_update(channel, update["update_id"], drafts, "crashed", clock.now())
+        await store.reply_sent(first, clock.now())
+    finally:
+        await store.close()
+    fake.redeliver(update)  # the offset was never confirmed: Telegram sends the update again
+    async with running_bot(fake, db, clock):
+        await fake.wait_for_messages(user.chat_id, 1)
+        await fake.wait_for(lambda: fake.pending_updates() == 0)
+        await asyncio.sleep(0.5)
+    assert [m["text"] for m in fake.messages_to(user.chat_id)] == ["two"]
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_and_receiving_goes_on(fake, tmp_path: Path, clock, caplog):
+    db = tmp_path / "db.sqlite3"
+    caplog.set_level(logging.INFO)
+    async with running_bot(fake, db, clock) as running:
+        before = fake.user(7401, "Before", "de")
+        after = fake.user(7402, "Zarah-Unreadable", "de")
+        await agreed(fake, before, after)
+        before.says("hallo")
+        broken = after.says("mein geheimer text")
+        broken["message"]["date"] = "not a date"  # aiogram cannot read this update
+        after.says("hallo")
+        await fake.wait_for_messages(before.chat_id, 1)
+        await fake.wait_for_messages(after.chat_id, 1)
+        assert running.channel.receiving is not None and running.channel.receiving.skipped == 1
+    assert len(fake.messages_to(after.chat_id)) == 1
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT state, payload FROM inbox WHERE update_id = ?", (broken["update_id"],)).fetchone()
+    assert row == ("failed", None)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"update {broken['update_id']} skipped" in logged
+    assert "Zarah" not in logged and "geheimer" not in logged and str(after.id) not in logged
+
+
+async def test_a_locked_database_keeps_the_updates_and_answers_when_it_is_free(fake, tmp_path: Path, clock, caplog):
+    db = tmp_path / "db.sqlite3"
+    caplog.set_level(logging.INFO)
+    users = [fake.user(7500 + i, f"L{i}", "en") for i in range(5)]
+    async with running_bot(fake, db, clock):
+        await agreed(fake, *users)
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            for user in users:
+                user.says("where is the office")
+            await fake.wait_for(lambda: "locked" in caplog.text, timeout=30)
+            assert all(fake.messages_to(u.chat_id) == [] for u in users)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        for user in users:
+            await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+        await asyncio.sleep(0.5)
+    assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
+    assert inbox_states(db) == {"done": len(users)}
+    lines = [r.getMessage() for r in caplog.records if "locked" in r.getMessage()]
+    assert lines and all("database is locked by another process" in line for line in lines)
+
+
+async def test_a_full_disk_keeps_the_updates_and_answers_when_there_is_room(fake, tmp_path: Path, clock, caplog):
+    db = tmp_path / "db.sqlite3"
+    caplog.set_level(logging.INFO)
+    users = [fake.user(7600 + i, f"F{i}", "de") for i in range(12)]
+    async with running_bot(fake, db, clock) as running:
+        await agreed(fake, *users)
+        store = running.channel.app.store
+        [row] = await store._rows("PRAGMA page_count")  # type: ignore[attr-defined]
+        await store._write(f"PRAGMA max_page_count = {row['page_count']}")  # type: ignore[attr-defined]
+        for user in users:
+            user.says("wo ist das büro " + "bitte " * 60)
+        await fake.wait_for(lambda: "disk full" in caplog.text, timeout=30)
+        await store._write("PRAGMA max_page_count = 1073741823")  # type: ignore[attr-defined]
+        for user in users:
+            await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+        await asyncio.sleep(0.5)
+    assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
+    assert inbox_states(db) == {"done": len(users)}
