@@ -6,7 +6,7 @@ import logging
 import os
 import signal
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from telegram_env import agreed, running_bot, start_willkommen_run
@@ -206,3 +206,57 @@ async def test_a_full_disk_keeps_the_updates_and_answers_when_there_is_room(fake
         await asyncio.sleep(0.5)
     assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
     assert inbox_states(db) == {"done": len(users)}
+
+
+# -- double taps ------------------------------------------------------------------------------------------------
+
+
+async def test_yes_book_it_tapped_twice_books_one_place_and_confirms_once(fake, tmp_path: Path, clock):
+    from test_telegram_booking import buttons, press_and_wait
+
+    db = tmp_path / "db.sqlite3"
+    async with running_bot(fake, db, clock):
+        user = fake.user(7701, "Amina", "de")
+        await agreed(fake, user)
+        user.says("/appointments")
+        [hub] = await fake.wait_for_messages(user.chat_id, 1)
+        offices = await press_and_wait(fake, user, hub, "bk:o:n")
+        days = await press_and_wait(fake, user, offices, "bk:d:n:brackel")
+        times = await press_and_wait(fake, user, days, "bk:t:")
+        topics = await press_and_wait(fake, user, times, "bk:p:")
+        interpreters = await press_and_wait(fake, user, topics, "bk:i:")
+        summary = await press_and_wait(fake, user, interpreters, "bk:s:")
+        confirm = next(a for a in buttons(summary) if a.startswith("bk:c:"))
+        user.presses(summary, confirm)
+        user.presses(summary, confirm)  # a double tap: two updates at once
+        await fake.wait_for(lambda: fake.calls_to("sendDocument"))
+        await fake.wait_for(lambda: len(fake.calls_to("answerCallbackQuery")) >= 8)
+        await asyncio.sleep(0.5)
+        user.presses(summary, confirm)  # and once more, later
+        await fake.wait_for(lambda: len(fake.calls_to("answerCallbackQuery")) >= 9)
+        await asyncio.sleep(0.5)
+    assert len(fake.calls_to("sendDocument")) == 1  # one confirmation with its calendar file
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM appointments WHERE status = 'booked'").fetchone() == (1,)
+        kinds = [k for (k,) in conn.execute("SELECT kind FROM outbox WHERE person_id IS NOT NULL")]
+    assert len(kinds) == len(set(kinds))  # each reminder queued once
+
+
+async def test_the_schema_refuses_a_second_place_of_one_person_in_a_slot(store, clock):
+    from conftest import berlin
+
+    person = await store.create_person("telegram", "1", "de", "hint", clock.now())
+    slot = berlin(2026, 11, 24, 14, 0)
+    args = (person.id, "brackel", slot, 15, 2, False, None, None, None, clock.now(), 2)
+    assert await store.book(*args) is not None
+    assert await store.book(*args) is None  # room for one more, but not for the same person
+    try:
+        await store._write(
+            "INSERT INTO appointments (person_id, office_id, kind, slot, status, created_at, changed_at)"
+            " VALUES (?, 'brackel', 'drop_in', ?, 'booked', ?, ?)",
+            (person.id, slot.astimezone(UTC).isoformat(), clock.now().isoformat(), clock.now().isoformat()),
+        )
+    except sqlite3.IntegrityError as exc:
+        assert "UNIQUE" in str(exc)
+    else:
+        raise AssertionError("a second place was stored")
