@@ -260,3 +260,86 @@ async def test_the_schema_refuses_a_second_place_of_one_person_in_a_slot(store, 
         assert "UNIQUE" in str(exc)
     else:
         raise AssertionError("a second place was stored")
+
+
+STAFF_ID = -1007777
+
+
+async def test_send_to_n_people_tapped_twice_sends_each_person_the_announcement_once(fake, tmp_path: Path, clock):
+    from test_events_and_news import buttons, say_and_wait
+
+    db = tmp_path / "db.sqlite3"
+    staff = fake.staff_group(STAFF_ID)
+    async with running_bot(fake, db, clock, STAFF_CHAT_ID=str(STAFF_ID)):
+        people = [fake.user(7800 + i, f"N{i}", lang) for i, lang in enumerate(("de", "en", "ar"))]
+        await agreed(fake, *people)
+        for user in people:
+            user.says("/start")
+        for user in people:
+            [welcome] = await fake.wait_for_messages(user.chat_id, 1)
+            user.presses(welcome, "news:on.new")
+        for user in people:
+            await fake.wait_for_messages(user.chat_id, 2)
+        worker = fake.user(7899, "Team", "de")
+        for text in ["/announce", "Das Büro ist am Freitag zu.", "/skip", "/skip", "/skip", "/skip"]:
+            await say_and_wait(fake, staff, worker, text)
+        worker.presses(fake.messages_to(STAFF_ID)[-1], "anf:aud:all")
+        await fake.wait_for(lambda: "anf:go" in buttons(fake.messages_to(STAFF_ID)[-1]))
+        preview = fake.messages_to(STAFF_ID)[-1]
+        worker.presses(preview, "anf:go")
+        worker.presses(preview, "anf:go")  # a double tap
+        await fake.wait_for(
+            lambda: all(any("Freitag" in m.get("text", "") for m in fake.messages_to(u.chat_id)) for u in people)
+        )
+        await fake.wait_for(lambda: any("✅" in m.get("text", "") for m in fake.messages_to(STAFF_ID)))
+        worker.presses(preview, "anf:go")  # and once more, later
+        await asyncio.sleep(1.0)
+    news = [[m for m in fake.messages_to(u.chat_id) if "Freitag" in m.get("text", "")] for u in people]
+    assert [len(n) for n in news] == [1, 1, 1]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM announcements").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'announcement_sent'").fetchone() == (1,)
+
+
+async def test_publish_tapped_twice_publishes_one_event(store, content, translators, clock, matcher):
+    from bot.bootstrap import wire
+
+    app = wire(store, content, translators, clock, matcher)
+    flows = app.flows
+    chat, user = STAFF_ID, 42
+    await flows.command(chat, user, "event", "", None)
+    for text in ["Nähcafé", "Wir nähen zusammen.", "10.12.2026 14:00-16:00", "Gemeindehaus", "Marktstraße 1"]:
+        await flows.text(chat, user, text)
+    await flows.press(chat, user, "evf:office:-", None)
+    for text in ["/skip", "/skip", "/skip", "/skip", "/skip", "/skip"]:
+        await flows.text(chat, user, text)
+    draft = await store.draft(chat, user)
+    assert draft is not None and draft.data["step"] == "preview"
+    first, second = await asyncio.gather(
+        flows.press(chat, user, "evf:publish", None), flows.press(chat, user, "evf:publish", None)
+    )
+    answers = sorted(r.text for r in (first, second) if r is not None)
+    assert any("#" in a for a in answers)
+    assert await store._rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
+    assert await flows.press(chat, user, "evf:publish", None) is None  # later: nothing open any more
+    assert await store._rows("SELECT count(*) AS n FROM events") == [{"n": 1}]
+
+
+async def test_close_tapped_twice_closes_once_and_asks_the_person_once(fake, tmp_path: Path, clock):
+    from telegram_env import open_ticket_from_menu
+
+    db = tmp_path / "db.sqlite3"
+    chat = fake.staff_group(STAFF_ID)
+    async with running_bot(fake, db, clock, STAFF_CHAT_ID=str(STAFF_ID)):
+        user = fake.user(7901, "Closer", "en")
+        await agreed(fake, user)
+        thread = await open_ticket_from_menu(fake, user, "I need help with a letter")
+        worker = fake.user(7999, "Team", "de")
+        fake.topic_message(chat, thread, worker, "/close")
+        fake.topic_message(chat, thread, worker, "/close")
+        await fake.wait_for(lambda: any("Did we help" in m.get("text", "") for m in fake.messages_to(user.chat_id)))
+        await asyncio.sleep(1.0)
+    asked = [m for m in fake.messages_to(user.chat_id) if "Did we help" in m.get("text", "")]
+    assert len(asked) == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'ticket_closed'").fetchone() == (1,)
