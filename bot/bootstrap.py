@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.access import StaffAccess
 from bot.announcements import Announcements
 from bot.booking_flow import BookingFlow
-from bot.broadcast import Broadcaster
+from bot.broadcast import RATE, Broadcaster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -130,7 +130,7 @@ class App:
         return Receiving(self.inbox(channel, sender.boot_id), sender)
 
     def background(
-        self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = 30.0
+        self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = RATE
     ) -> Background:
         """The loops for a process whose channels are `people` (by name), with staff working in `staff`."""
         scheduler = Scheduler(self.store, self.notices, self.clock, boot_id)
@@ -139,7 +139,7 @@ class App:
         broadcaster = Broadcaster(
             staff, people, self.store, self.announcements, self.clock, boot_id, self.options.staff_chat_id, rate
         )
-        replies = ReplySender(self.store, self.clock, boot_id, staff, people)
+        replies = ReplySender(self.store, self.clock, boot_id, staff, people, after_sent=self.privacy.scrub_if_wanted)
         return Background(scheduler, delivery, relay, broadcaster, self.privacy, replies)
 
     async def close(self) -> None:

@@ -237,6 +237,9 @@ class PrivacyStore(Protocol):
         now: datetime,
     ) -> None: ...
     async def audit_entries(self, limit: int = 20) -> list[AuditEntry]: ...
+    async def scrub(self) -> None:
+        """Let nothing deleted linger on the disk (the write-ahead log is emptied into the cleaned file)."""
+        ...
 
 
 class FigureStore(Protocol):

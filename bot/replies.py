@@ -12,7 +12,7 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,6 +83,7 @@ class ReplySender:
     people: Mapping[str, PersonChannel]
     first_delay: float = 2.0  # seconds before the second try; doubled each time up to `max_delay`
     max_delay: float = 300.0
+    after_sent: Callable[[], Awaitable[None]] | None = None  # e.g. empty the log after an erasure's reply
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     delivered: int = 0
     undeliverable: int = 0
@@ -106,6 +107,8 @@ class ReplySender:
         for row in rows:
             by_chat.setdefault((row.channel, row.chat), []).append(row)
         await asyncio.gather(*(self._chat(chat_rows) for chat_rows in by_chat.values()))
+        if rows and self.after_sent is not None:
+            await self.after_sent()
 
     async def _chat(self, rows: list[StoredReply]) -> None:
         for index, row in enumerate(rows):

@@ -109,7 +109,7 @@ class MessageRows(SqliteBase):
 
     async def reply_sent(self, reply_id: int, now: datetime) -> None:
         await self._write(
-            "UPDATE replies SET state = 'sent', body = NULL, attempts = attempts + 1, sent_at = ? WHERE id = ?",
+            "UPDATE replies SET state = 'sent', body = NULL, chat = '', attempts = attempts + 1, sent_at = ? WHERE id = ?",
             (ts(now), reply_id),
         )
 
@@ -121,7 +121,7 @@ class MessageRows(SqliteBase):
 
     async def reply_undeliverable(self, reply_id: int, now: datetime) -> None:
         await self._write(
-            "UPDATE replies SET state = 'undeliverable', body = NULL, attempts = attempts + 1, sent_at = ?"
+            "UPDATE replies SET state = 'undeliverable', body = NULL, chat = '', attempts = attempts + 1, sent_at = ?"
             " WHERE id = ?",
             (ts(now), reply_id),
         )
