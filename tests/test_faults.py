@@ -343,3 +343,94 @@ async def test_close_tapped_twice_closes_once_and_asks_the_person_once(fake, tmp
     assert len(asked) == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'ticket_closed'").fetchone() == (1,)
+
+
+# -- erased means gone from the disk ---------------------------------------------------------------------------
+
+
+async def test_after_delete_no_byte_of_the_person_is_left_in_the_file_its_log_or_shm(fake, tmp_path: Path, clock):
+    from telegram_env import open_ticket_from_menu
+    from test_telegram_booking import buttons
+
+    db = tmp_path / "db.sqlite3"
+    fake.staff_group(STAFF_ID)
+    user_id, name = 918273645, "Zubayda"
+    words = ["Wüstenfuchsbrief", "Karawanserei"]
+    async with running_bot(fake, db, clock, STAFF_CHAT_ID=str(STAFF_ID)):
+        user = fake.user(user_id, name, "de")
+        await agreed(fake, user)
+        await open_ticket_from_menu(fake, user, f"Ich habe einen {words[0]} bekommen")
+        user.says(f"Und die {words[1]} ist zu")
+        await fake.wait_for(lambda: sum(words[1] in (m.get("text") or "") for m in fake.messages_to(STAFF_ID)) == 1)
+        shown = len(fake.messages_to(user.chat_id))
+        user.says("/delete")
+        [question] = (await fake.wait_for_messages(user.chat_id, shown + 1))[shown:]
+        user.presses(question, next(b for b in buttons(question) if b.startswith("del:yes:")))
+        await fake.wait_for(lambda: "✅" in (fake.messages_to(user.chat_id)[-1].get("text") or ""))
+        await fake.wait_for(lambda: reply_states(db).get("sending", 0) == 0)
+        await asyncio.sleep(0.5)
+        files = {suffix: Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm")}
+        raw = {suffix: path.read_bytes() if path.exists() else b"" for suffix, path in files.items()}
+    traces = [str(user_id).encode(), name.encode(), *(w.encode() for w in words)]
+    found = {(suffix, t.decode()) for suffix, data in raw.items() for t in traces if t in data}
+    assert found == set()
+    assert raw[""]  # the scan read the real file
+
+
+# -- smaller ones ------------------------------------------------------------------------------------------------
+
+
+async def test_staff_typing_help_or_start_in_a_topic_is_not_copied_to_the_person(fake, tmp_path: Path, clock):
+    from telegram_env import open_ticket_from_menu
+
+    chat = fake.staff_group(STAFF_ID)
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
+        user = fake.user(8001, "Topic", "en")
+        await agreed(fake, user)
+        thread = await open_ticket_from_menu(fake, user, "I need help with a letter")
+        worker = fake.user(8099, "Team", "de")
+        for text in ("/help", "/start", "/help@WillkommenBot", "Hello, we can help."):
+            fake.topic_message(chat, thread, worker, text)
+        await fake.wait_for(lambda: any("copied_from" in m for m in fake.messages_to(user.chat_id)))
+        await asyncio.sleep(1.0)
+    copies = [m for m in fake.messages_to(user.chat_id) if "copied_from" in m]
+    assert [m.get("text") for m in copies] == ["Hello, we can help."]
+
+
+async def test_webhook_refuses_malformed_and_oversized_bodies_in_one_line(fake, tmp_path: Path, clock, caplog):
+    from aiohttp import ClientSession
+    from test_telegram_resilience import SECRET, free_port
+
+    port = free_port()
+    env = {
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg/hook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "WILLKOMMEN_HOST": "127.0.0.1",
+        "WILLKOMMEN_PORT": str(port),
+    }
+    caplog.set_level(logging.INFO)
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+
+    async def post(body: bytes, secret: bool = True) -> int:
+        async with ClientSession() as session:
+            async with session.post(url, data=body, headers=headers if secret else {}) as response:
+                return response.status
+
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock, webhook=True, **env) as running:
+        assert await post(b"{not json") == 400
+        assert await post(b"[1, 2, 3]") == 400
+        assert await post(b'{"update_id": "x"}') == 400
+        assert await post(b"x" * 5_000_000, secret=False) == 401  # refused before it is read
+        assert await post(b'{"update_id": 1, "message": "' + b"x" * 5_000_000 + b'"}') == 413
+        # Readable as JSON, not as an update: skipped (200, so Telegram does not send it for ever).
+        assert await post(b'{"update_id": 77, "message": {"message_id": "x", "chat": 5}}') == 200
+        user = fake.user(8101, "Hook", "en")
+        await agreed(fake, user)
+        update = fake.take_update(user.says("where is the office"))
+        assert await fake.post_to_webhook(url, update, SECRET) == 200  # and the next one is handled
+        await fake.wait_for_messages(user.chat_id, 1)
+        assert running.channel.receiving is not None and running.channel.receiving.skipped == 1
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("webhook:")]
+    assert len(lines) == 4 and all("Traceback" not in line for line in lines)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
