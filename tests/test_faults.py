@@ -434,3 +434,34 @@ async def test_webhook_refuses_malformed_and_oversized_bodies_in_one_line(fake, 
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("webhook:")]
     assert len(lines) == 4 and all("Traceback" not in line for line in lines)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+
+
+async def test_reminders_outlive_an_outage_of_any_length(tmp_path, monkeypatch):
+    from booking_helpers import book, start
+    from conftest import berlin
+    from test_reminders_and_staff import make_app
+
+    from bot.clock import ManualClock
+    from bot.messenger import TryLater
+    from bot.scheduler import MAX_ATTEMPTS, Scheduler
+
+    clock = ManualClock(berlin(2026, 11, 24, 10, 30))
+    app = await make_app(tmp_path, clock, monkeypatch)
+    await start(app.engine, "o1", "de")
+    await book(app.engine, "o1", day_index=2)
+    clock.set(berlin(2026, 11, 26, 6, 0))
+    scheduler = Scheduler(app.store, app.notices, clock, "boot")
+    sent = []
+
+    async def down(message) -> None:
+        raise TryLater("502")
+
+    async def up(message) -> None:
+        sent.append(message)
+
+    for _ in range(MAX_ATTEMPTS * 3):  # far more rounds than the tries a failure of another kind gets
+        await scheduler.run_once(down)
+    assert {r.state for r in await app.store.outbox_rows() if r.kind == "reminder"} == {"pending"}
+    await scheduler.run_once(up)
+    assert len([m for m in sent if m.channel == "test"]) == 2
+    await app.close()
