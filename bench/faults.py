@@ -3,8 +3,8 @@ and the Bot API down for a while; then counted: who was never answered (lost) an
 
     python -m bench.faults [--people 200] [--kills 20] [--outage 60] [--seed 1]
 
-Each person asks one question. The bot is started, killed (SIGKILL) at a random moment 0-2 s after it
-took its first updates, started again, and so on `kills` times; one of the kills comes exactly when a
+Each person asks one question. The bot is started, killed (SIGKILL) at a random moment 0-0.5 s after the
+round's questions came in, started again, and so on `kills` times; one of the kills comes exactly when a
 getUpdates confirms a batch (the moment issue 19 found updates lost). Then, if `outage` > 0, the Bot API
 answers 502 to everything but getUpdates for `outage` seconds while the last run goes on. The last run
 ends when everyone was answered (or after a time limit) with SIGTERM.
@@ -87,7 +87,7 @@ async def run(people: int, kills: int, outage: float, seed: int, workdir: Path) 
         for round_number in range(kills):
             process = await start(fake, db)
             arrived = len(fake.arrived)
-            await wait_for(lambda: fake.arrived[arrived:].count("getUpdates") >= 1, 120)  # noqa: B023
+            await wait_for(lambda: fake.arrived[arrived:].count("getUpdates") >= 1, 600)  # noqa: B023
             for user_id in pending[:per_round]:
                 fake.push_update(updates.text(user_id, rng.choice(QUESTIONS)))
             pending = pending[per_round:]
@@ -95,14 +95,14 @@ async def run(people: int, kills: int, outage: float, seed: int, workdir: Path) 
                 # Killed at the very moment a batch is confirmed (after it arrived, before the next).
                 fake.on_confirm = lambda offset, p=process: p.send_signal(signal.SIGKILL)
             else:
-                await asyncio.sleep(rng.uniform(0, 2.0))
+                await asyncio.sleep(rng.uniform(0, 0.5))  # while the round's updates are being handled
                 process.send_signal(signal.SIGKILL)
             await process.wait()
             fake.on_confirm = None
             answered_by_kill.append(sum(1 for c in answers().values() if c))
         process = await start(fake, db)
         arrived = len(fake.arrived)
-        await wait_for(lambda: fake.arrived[arrived:].count("getUpdates") >= 1, 120)
+        await wait_for(lambda: fake.arrived[arrived:].count("getUpdates") >= 1, 600)
         if outage > 0:
             fake.fail(None, 502, times=10_000_000)  # the last ones write while the Bot API is down
         for user_id in pending:
