@@ -168,9 +168,11 @@ class Announcements:
             kind, value = audience_parts(data["audience"])
             now = self.clock.now()
             async with self.store.transaction():
+                # The draft is taken in the same unit: a second tap (or a replayed update) finds it gone.
+                if not await self.store.take_draft(chat, user, data):
+                    return Reply(tr.gettext("Done already."), tr.lang), None
                 people = await self.store.audience(kind, value)
                 announcement_id = await self.store.create_announcement(data["audience"], people, data["texts"], now)
-                await self.store.drop_draft(chat, user)
                 await audit.record(self.store, now, actor, "announcement_sent", f"#{announcement_id}")
             self.wake.set()
             return Reply(

@@ -390,6 +390,11 @@ class BookingFlow:
         rows = ((Button("📋 " + tr.gettext("My appointments"), pack(APPOINTMENTS, new_message=True)),), *menu_row(tr))
         return [Reply(text, person.language, rows, replace=False, attachments=(ics,))]
 
+    def _booked_already(self, person: Person, tr: Translator) -> Reply:
+        text = "✅ " + tr.gettext("You have booked this time already.")
+        rows = ((Button("📋 " + tr.gettext("My appointments"), APPOINTMENTS),), *menu_row(tr))
+        return Reply(text, person.language, rows, replace=True)
+
     async def _not_booked(self, person: Person, tr: Translator, choice: Choice, office: Office, slot: Slot) -> Reply:
         future = await self.store.future_appointments(person.id, self.clock.now())
         drop_ins = [f for f in future if f.kind == AppointmentKind.DROP_IN and f.id != choice.moving]
@@ -401,6 +406,10 @@ class BookingFlow:
                 ((Button("📋 " + tr.gettext("My appointments"), APPOINTMENTS),), *menu_row(tr)),
                 replace=True,
             )
+        if any(f.id != choice.moving and f.office_id == office.id and f.slot == slot.start for f in drop_ins):
+            # "Yes, book it" pressed twice, pressed again later, or its update replayed: one place (the
+            # schema holds it too, migration 0013), one confirmation.
+            return self._booked_already(person, tr)
         slots = await self._free(office, slot.start.date())
         text = tr.gettext("Sorry, this time was just taken by someone else.")
         if slots:

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.access import StaffAccess
 from bot.announcements import Announcements
 from bot.booking_flow import BookingFlow
-from bot.broadcast import Broadcaster
+from bot.broadcast import RATE, Broadcaster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -33,7 +33,9 @@ from bot.notices import Notices
 from bot.people import People
 from bot.ports import Store
 from bot.privacy import PrivacyDesk
+from bot.receiving import Receiving
 from bot.relay import Relay
+from bot.replies import ReplySender
 from bot.scheduler import Delivery, Scheduler
 from bot.staff import StaffDesk
 from bot.staff_flows import StaffFlows
@@ -79,9 +81,11 @@ class Background:
     relay: Relay
     broadcaster: Broadcaster
     privacy: PrivacyDesk
+    replies: ReplySender
 
     async def run(self, stop: asyncio.Event, tick_seconds: float = 5.0) -> None:
         await asyncio.gather(
+            self.replies.run(stop, tick_seconds),
             self.scheduler.run(self.delivery, stop, tick_seconds),
             repeat(self.privacy.retention_if_due, stop, tick_seconds, "retention"),
             self.relay.run(stop, tick_seconds),
@@ -119,8 +123,14 @@ class App:
     def inbox(self, channel: str, boot_id: str) -> Inbox:
         return Inbox(self.store, self.clock, channel, boot_id)
 
+    def receiving(self, channel: str, background: "Background") -> Receiving:
+        """How `channel` (its name and account, e.g. "telegram:<bot id>") receives: claimed, handled once,
+        its replies sent through the background's sender."""
+        sender = background.replies
+        return Receiving(self.inbox(channel, sender.boot_id), sender)
+
     def background(
-        self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = 30.0
+        self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = RATE
     ) -> Background:
         """The loops for a process whose channels are `people` (by name), with staff working in `staff`."""
         scheduler = Scheduler(self.store, self.notices, self.clock, boot_id)
@@ -129,7 +139,8 @@ class App:
         broadcaster = Broadcaster(
             staff, people, self.store, self.announcements, self.clock, boot_id, self.options.staff_chat_id, rate
         )
-        return Background(scheduler, delivery, relay, broadcaster, self.privacy)
+        replies = ReplySender(self.store, self.clock, boot_id, staff, people, after_sent=self.privacy.scrub_if_wanted)
+        return Background(scheduler, delivery, relay, broadcaster, self.privacy, replies)
 
     async def close(self) -> None:
         if not self._closed:

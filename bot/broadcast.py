@@ -1,11 +1,12 @@
 """Send announcements: a stored job per announcement, one row per person, paced under the channel's limits.
 
 On Telegram about 30 messages a second are allowed overall (each person gets one message, so the
-one-per-second per chat limit holds by itself). We send at most `rate` (default 30) messages in any second,
-counted from the moment the previous messages were answered, so however the requests travel, Telegram never
-sees more than `rate` arriving within a second; a 429 pauses all sending for `retry_after` (the adapter's
-retries). Each person's row is marked when their message went out: after a crash or restart the job goes on
-with the people not yet marked. A progress message in the staff group is edited as it goes, and ends with
+one-per-second per chat limit holds by itself). We send at most `rate` (RATE, 25: room under Telegram's ~30
+for the answers, relay and reminders that go out meanwhile) messages in any second, counted from the moment
+the previous messages were answered, so however the requests travel, Telegram never sees more than `rate`
+arriving within a second; a 429 pauses all sending for `retry_after` (the adapter's retries). Each person's
+row is marked when their message went out: after a crash or restart the job goes on with the people not yet
+marked. A progress message in the staff group is edited as it goes, and ends with
 a report.
 """
 
@@ -25,6 +26,7 @@ from bot.records import Announcement, AnnouncementStatus, SendState
 
 log = logging.getLogger(__name__)
 CATCH_UP_SECONDS = 0.5
+RATE = 25.0  # messages a second; README "Announcements" says this number
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Broadcaster:
     clock: Clock
     boot_id: str
     staff_chat_id: int | None
-    rate: float = 30.0
+    rate: float = RATE
     progress_every: float = 2.0
     _answered: deque = field(default_factory=deque)  # when the last `rate` messages were answered
     _in_flight: asyncio.Future | None = None

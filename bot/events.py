@@ -337,10 +337,13 @@ class EventFlow:
                 registration=data.get("registration"),
                 capacity=data.get("capacity"),
             )
-            event_id = await self.events.store.save_event(event, self.events.clock.now(), data.get("event_id"))
-            await self.events.store.drop_draft(chat, user)
-            now = self.events.clock.now()
-            await audit.record(self.events.store, now, actor, "event_published", f"#{event_id}", data.get("office"))
+            store, now = self.events.store, self.events.clock.now()
+            async with store.transaction():
+                # The draft is taken in the same unit: a second tap (or a replayed update) finds it gone.
+                if not await store.take_draft(chat, user, data):
+                    return Reply(tr.gettext("Done already."), tr.lang)
+                event_id = await store.save_event(event, now, data.get("event_id"))
+                await audit.record(store, now, actor, "event_published", f"#{event_id}", data.get("office"))
             return Reply(
                 tr.gettext("Published: event #{number}. People see it under Events.").format(number=event_id), tr.lang
             )

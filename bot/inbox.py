@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.ports import Store
+from bot.records import ReplyDraft
 
 KEEP = timedelta(days=7)  # finished updates are remembered this long (for duplicates), then forgotten
 
@@ -23,6 +24,14 @@ class Inbox:
     async def claim(self, update_id: int, payload: str) -> bool:
         """True: handle it now. False: handled already, or being handled by this run."""
         return await self.store.claim_update(self.channel, update_id, payload, self.boot_id, self.clock.now())
+
+    async def claim_batch(self, updates: list[tuple[int, str]]) -> list[int]:
+        """Claim a polled batch at once (one transaction); the ids to handle now."""
+        return await self.store.claim_updates(self.channel, updates, self.boot_id, self.clock.now())
+
+    async def complete(self, update_id: int, replies: list[ReplyDraft]) -> list[int]:
+        """Store the update's replies and mark it done, in one transaction; the replies' ids."""
+        return await self.store.complete_update(self.channel, update_id, replies, self.boot_id, self.clock.now())
 
     async def finish(self, update_id: int, ok: bool) -> None:
         await self.store.finish_update(self.channel, update_id, ok, self.clock.now())

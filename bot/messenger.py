@@ -41,6 +41,11 @@ class PersonChannel(Protocol):
         """Show the replies as new messages; the id of the last one sent."""
         ...
 
+    async def answer(self, user_id: str, replies: Sequence[Reply], edit_message: int | None = None) -> None:
+        """Answer what the person just did; the first reply replaces `edit_message` (the menu they pressed)
+        where the channel can edit it, else everything comes as new messages."""
+        ...
+
     async def copy_to(self, user_id: str, source: MessageRef, reply_to: int | None = None) -> int:
         """Copy a staff member's message (any media) to the person; the new message's id."""
         ...

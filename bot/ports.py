@@ -35,11 +35,22 @@ from bot.records import (
     Rating,
     RelayKind,
     RelayMessage,
+    ReplyDraft,
     SendState,
+    StoredReply,
     Ticket,
 )
 
 Rows = tuple[tuple[Button, ...], ...]
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used just now (locked by another process, disk full, read-only file): what was
+    being done is kept to be done again later. `cause` names the fault in a few words, for the log."""
+
+    def __init__(self, cause: str):
+        super().__init__(cause)
+        self.cause = cause
 
 
 class PeopleStore(Protocol):
@@ -149,6 +160,24 @@ class MessageStore(Protocol):
     async def finish_update(self, channel: str, update_id: int, ok: bool, now: datetime) -> None: ...
     async def unfinished_updates(self, channel: str, boot_id: str) -> list[tuple[int, str]]: ...
     async def prune_updates(self, before: datetime) -> int: ...
+    async def claim_updates(
+        self, channel: str, updates: list[tuple[int, str]], boot_id: str, now: datetime
+    ) -> list[int]:
+        """Claim a batch in one transaction; the ids new to the inbox (the rest were claimed before)."""
+        ...
+
+    async def complete_update(
+        self, channel: str, update_id: int, replies: list[ReplyDraft], boot_id: str, now: datetime
+    ) -> list[int]:
+        """Store the replies and mark the update done, together; the replies' ids (claimed by `boot_id`)."""
+        ...
+
+    async def claim_replies(self, now: datetime, boot_id: str, limit: int = 50) -> list[StoredReply]: ...
+    async def replies_by_id(self, ids: list[int]) -> list[StoredReply]: ...
+    async def reply_sent(self, reply_id: int, now: datetime) -> None: ...
+    async def reply_later(self, reply_id: int, due: datetime) -> None: ...
+    async def reply_undeliverable(self, reply_id: int, now: datetime) -> None: ...
+    async def prune_replies(self, before: datetime) -> int: ...
     async def enqueue(
         self, key: str, kind: OutboxKind, person_id: int | None, ref: str | None, due: datetime, now: datetime
     ) -> bool: ...
@@ -174,6 +203,10 @@ class AnnouncementStore(Protocol):
     async def draft(self, chat_id: int, user_id: int) -> Draft | None: ...
     async def save_draft(self, chat_id: int, user_id: int, kind: DraftKind, data: dict, now: datetime) -> None: ...
     async def drop_draft(self, chat_id: int, user_id: int) -> None: ...
+    async def take_draft(self, chat_id: int, user_id: int, data: dict) -> bool:
+        """Drop the draft if it is still this very one; False: taken already (a double tap, a replay)."""
+        ...
+
     async def audience(self, kind: str, value: str | None) -> list[int]: ...
     async def create_announcement(
         self, audience: str, people: list[int], texts: dict[str, str], now: datetime
@@ -204,6 +237,9 @@ class PrivacyStore(Protocol):
         now: datetime,
     ) -> None: ...
     async def audit_entries(self, limit: int = 20) -> list[AuditEntry]: ...
+    async def scrub(self) -> None:
+        """Let nothing deleted linger on the disk (the write-ahead log is emptied into the cleaned file)."""
+        ...
 
 
 class FigureStore(Protocol):

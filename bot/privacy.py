@@ -54,6 +54,7 @@ class PrivacyDesk:
     keep_messages_days: int = 90
     keep_inactive_days: int = 365
     _retention_day: date | None = None
+    scrub_wanted: bool = False
 
     # -- the notice ------------------------------------------------------------------------------------------
 
@@ -143,21 +144,40 @@ class PrivacyDesk:
             told = await self.store.erase_person(person.id, now, keep_counts=reason != "declined")
             if told is None:
                 return False
-            if not (told.topic or told.cancelled or told.open_tickets):
-                return True
-            ref = {
-                "reason": reason,
-                "topic": told.topic,
-                "office": person.office_id,
-                "tickets": list(told.open_tickets),
-                "cancelled": [
-                    {"office": a.office_id, "slot": a.slot.isoformat() if a.slot else None, "kind": str(a.kind)}
-                    for a in told.cancelled
-                ],
-            }
-            key = f"erased:{now.isoformat()}:{person.id}"
-            await self.store.enqueue(key, OutboxKind.ERASED, None, json.dumps(ref), now, now)
+            notice = bool(told.topic or told.cancelled or told.open_tickets)
+            if notice:
+                ref = {
+                    "reason": reason,
+                    "topic": told.topic,
+                    "office": person.office_id,
+                    "tickets": list(told.open_tickets),
+                    "cancelled": [
+                        {"office": a.office_id, "slot": a.slot.isoformat() if a.slot else None, "kind": str(a.kind)}
+                        for a in told.cancelled
+                    ],
+                }
+                key = f"erased:{now.isoformat()}:{person.id}"
+                await self.store.enqueue(key, OutboxKind.ERASED, None, json.dumps(ref), now, now)
+        await self._scrub_after_erasure()
         return True
+
+    async def _scrub_after_erasure(self) -> None:
+        # Now, and once more after the reply that tells the person (it is stored with their chat id until sent).
+        self.scrub_wanted = True
+        await self._scrub()
+
+    async def _scrub(self) -> None:
+        try:
+            await self.store.scrub()
+        except Exception as exc:  # the erasure itself is committed; the next scrub empties the log
+            self.scrub_wanted = True
+            log.error("emptying the write-ahead log failed: %s", type(exc).__name__)
+
+    async def scrub_if_wanted(self) -> None:
+        """After replies were sent: empty the write-ahead log if a person was erased since the last time."""
+        if self.scrub_wanted:
+            self.scrub_wanted = False
+            await self._scrub()
 
     def erased_reply(self, lang: str) -> Reply:
         tr = self.translators[lang]
@@ -189,6 +209,7 @@ class PrivacyDesk:
                 if person is not None and await self.erase(person, reason="inactive"):
                     removed += 1
         counts["people_removed"] = removed
+        await self._scrub()  # what was purged leaves the write-ahead log too
         log.info("retention: %s", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
         return counts
 

@@ -161,6 +161,31 @@ class RelayMessage:
 
 
 @dataclass(frozen=True)
+class StoredReply:
+    """A reply to what someone did, stored with the update's completion and sent until delivered."""
+
+    id: int
+    channel: str  # a person channel's name, or "staff" (the staff group)
+    chat: str
+    thread: int | None
+    edit_message: int | None
+    body: str  # the reply as JSON (bot/replies.py)
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyDraft:
+    """A reply to be stored: where it goes and its body (JSON)."""
+
+    channel: str
+    chat: str
+    thread: int | None
+    edit_message: int | None
+    body: str
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     """A message the bot sends by itself when it is due (reminders, notices, the agenda)."""
 

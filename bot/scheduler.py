@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.loops import repeat
-from bot.messenger import PersonChannel, StaffChats, StaffRoom, TopicGone, Unreachable
+from bot.messenger import PersonChannel, StaffChats, StaffRoom, TopicGone, TryLater, Unreachable
 from bot.models import Outgoing
 from bot.notices import Notices
 from bot.ports import Store
@@ -94,7 +94,9 @@ class Scheduler:
             return
         except Exception as exc:
             log.warning("outbox %s (%s) failed: %s", row.id, row.kind, type(exc).__name__)
-            if row.attempts >= MAX_ATTEMPTS:
+            # A passing failure (network, 5xx, 429) never uses up the tries: an outage of any length ends
+            # with the message sent. Anything else (a refusal, a bug) is given up after MAX_ATTEMPTS.
+            if row.attempts >= MAX_ATTEMPTS and not isinstance(exc, TryLater):
                 await self.store.finish_outbox(row.id, SendState.FAILED, self.clock.now())
             else:
                 await self.store.release_outbox(row.id)

@@ -29,6 +29,12 @@ def is_note(text: str | None) -> bool:
     return bool(text) and text.lstrip().lower().startswith(NOTE_PREFIXES)  # type: ignore[union-attr]
 
 
+def is_command(text: str | None) -> bool:
+    """/help, /start, /anything: meant for the bot, never for the person (known commands are handled before)."""
+    words = (text or "").lstrip()
+    return len(words) > 1 and words[0] == "/" and words[1].isalpha()
+
+
 @dataclass(frozen=True)
 class _Answer:
     text: str
@@ -52,8 +58,8 @@ class StaffInTopic:
 
     async def wrote(self, chat: int, thread: int, source: MessageRef, reply_to: int | None, text: str | None) -> bool:
         """A staff member's message in a person's topic: relayed to the person, unless it is a note."""
-        if is_note(text):
-            return False  # internal notes stay in the group
+        if is_note(text) or is_command(text):
+            return False  # internal notes and commands for the bot stay in the group
         found = await self._ticket_in(chat, thread)
         if found is None:
             return False

@@ -13,6 +13,7 @@ from bot.bootstrap import build_app
 from bot.clock import ManualClock
 from bot.config import load_settings
 from handlers.telegram.app import TelegramChannel, make_bot
+from handlers.telegram.middlewares import RetryRequests
 
 
 @dataclass
@@ -43,11 +44,12 @@ def settings_for(fake: FakeTelegram, db: Path, **env: str):
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeTelegram, db: Path, clock: ManualClock, webhook: bool = False, **env: str
+    fake: FakeTelegram, db: Path, clock: ManualClock, webhook: bool = False, retry_delay: float = 0.5, **env: str
 ) -> AsyncIterator[RunningBot]:
+    """`retry_delay`: the first pause of the client's own retries (0.5 s, then doubled, 6 tries)."""
     settings = settings_for(fake, db, **env)
     app = await build_app(settings, clock)
-    bot = make_bot(settings, request_timeout=3)
+    bot = make_bot(settings, request_timeout=3, retry=RetryRequests(first_delay=retry_delay))
     channel = TelegramChannel(settings, app, bot, clock, tick_seconds=0.2)
     stop = asyncio.Event()
     try:

@@ -5,6 +5,8 @@ store is closed.
 """
 
 import asyncio
+import hmac
+import json
 import logging
 import signal
 import uuid
@@ -15,8 +17,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
-from aiogram.types import BotCommand, ErrorEvent, Update
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.types import BotCommand, ErrorEvent
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.actions import command_menu
@@ -25,23 +27,30 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from bot.ports import StoreUnavailable
+from bot.receiving import Receiving
 from handlers.telegram import groups, private, staff
 from handlers.telegram.delivery import deliver
 from handlers.telegram.messenger import CHANNEL, TelegramMessenger
 from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests, StaffOnly
+from handlers.telegram.receiving import fetcher, parse
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
+# Telegram's updates are a few kilobytes (4096 characters of text, a replied-to message, entities): a body
+# larger than this is not an update, and is refused before it is read.
+MAX_WEBHOOK_BODY = 256 * 1024
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class StartupError(Exception):
     """The staff group is not usable for tickets; worded for the person starting the bot."""
 
 
-def make_bot(settings: Settings, request_timeout: float = 60.0) -> Bot:
+def make_bot(settings: Settings, request_timeout: float = 60.0, retry: RetryRequests | None = None) -> Bot:
     assert settings.telegram_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=request_timeout)
-    session.middleware(RetryRequests())
+    session.middleware(retry or RetryRequests())
     return Bot(settings.telegram_token, session=session)
 
 
@@ -83,6 +92,7 @@ class TelegramChannel:
     background: Background = field(init=False)
     dispatcher: Dispatcher = field(init=False)
     inbox: Inbox | None = None  # made at start, when the bot's id is known
+    receiving: Receiving | None = None
 
     def __post_init__(self) -> None:
         self.messenger = TelegramMessenger(self.bot)
@@ -111,6 +121,8 @@ class TelegramChannel:
             await self.background.settle()
 
     async def _on_error(self, event: ErrorEvent) -> None:
+        if isinstance(event.exception, StoreUnavailable):
+            raise event.exception  # not stored: a webhook answers 500, Telegram delivers it again
         # Log the kind of failure only: never the person's text or name.
         log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
         user, chat = None, None
@@ -132,13 +144,22 @@ class TelegramChannel:
         default = [BotCommand(command=c, description=d) for c, d in command_menu(translators[DEFAULT_LANGUAGE])]
         await self.bot.set_my_commands(default)
 
+    async def feed(self, update_id: int, payload: str, claimed: bool = True) -> None:
+        """One update (claimed already, unless `claimed` is False) through the dispatcher."""
+        assert self.receiving is not None
+        update = parse(self.bot, payload)
+        if update is None:
+            if claimed or await self.receiving.inbox.claim(update_id, ""):
+                await self.receiving.skip(update_id)
+            return
+        await self.dispatcher.feed_update(self.bot, update, claimed=claimed, payload=payload)
+
     async def resume_unfinished(self) -> int:
-        """Handle again the updates a previous run claimed but did not finish."""
+        """Handle again the updates a previous run claimed (or stored from a batch) but did not finish."""
         assert self.inbox is not None
         pending = await self.inbox.unfinished()
-        for _update_id, payload in pending:
-            update = Update.model_validate_json(payload, context={"bot": self.bot})
-            await self.dispatcher.feed_update(self.bot, update)
+        for update_id, payload in pending:
+            await self.feed(update_id, payload, claimed=False)
         return len(pending)
 
     async def start(self) -> None:
@@ -150,8 +171,9 @@ class TelegramChannel:
                 f" ({getattr(exc, 'message', None) or type(exc).__name__});"
                 " unset it for https://api.telegram.org, or give the address of your Bot API server"
             ) from None
-        self.inbox = self.app.inbox(self.channel, self.boot_id)
-        self.dispatcher.update.outer_middleware(OncePerUpdate(self.inbox))
+        self.receiving = self.app.receiving(self.channel, self.background)
+        self.inbox = self.receiving.inbox
+        self.dispatcher.update.outer_middleware(OncePerUpdate(self.receiving))
         for chat in sorted(self.app.staff_chats.all):
             await check_staff_group(self.bot, chat)
         await self.register_commands()
@@ -159,22 +181,18 @@ class TelegramChannel:
         if resumed:
             log.info("handled %d updates left unfinished by the previous run", resumed)
         await self.inbox.prune()
+        await self.background.replies.prune()
 
     async def run_polling(self, stop: asyncio.Event, polling_timeout: int = 30) -> None:
+        assert self.receiving is not None
         await self.bot.delete_webhook(drop_pending_updates=False)
-        polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot, handle_signals=False, close_bot_session=False, polling_timeout=polling_timeout
-            )
+        fetch = fetcher(self.bot, polling_timeout, self.dispatcher.resolve_used_update_types())
+        # Not aiogram's polling loop: it confirms a batch before its updates are stored (bot/receiving.py).
+        await asyncio.gather(
+            self.receiving.poll(fetch, self.feed, stop),
+            self.receiving.run_retries(self.feed, stop, self.tick_seconds),
         )
-        stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if polling in done:
-            stopped.cancel()
-            await polling  # polling ended by itself: let its exception surface
-            return
-        await self.dispatcher.stop_polling()
-        await polling
+        await self.receiving.settle()
         if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("stopping with %d updates unfinished; they are resumed at the next start", self.in_flight.count)
 
@@ -185,13 +203,10 @@ class TelegramChannel:
         """Listen on WILLKOMMEN_HOST:PORT and register the webhook with Telegram; StartupError if either fails."""
         settings = self.settings
         assert settings.webhook_url is not None and settings.webhook_secret is not None
+        assert self.receiving is not None
         path = urlsplit(settings.webhook_url).path or "/"
-        web_app = web.Application()
-        # handle_in_background=False: Telegram gets its 200 only after the update was handled, so an
-        # update cut short by a crash is delivered again (and handled once, see OncePerUpdate).
-        SimpleRequestHandler(
-            self.dispatcher, self.bot, secret_token=settings.webhook_secret, handle_in_background=False
-        ).register(web_app, path=path)
+        web_app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
+        web_app.router.add_post(path, self._webhook)
         setup_application(web_app, self.dispatcher, bot=self.bot)
         runner = web.AppRunner(web_app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
         await runner.setup()
@@ -223,11 +238,39 @@ class TelegramChannel:
         return runner
 
     async def serve_webhook(self, runner: web.AppRunner, stop: asyncio.Event) -> None:
+        assert self.receiving is not None
+        retries = asyncio.create_task(self.receiving.run_retries(self.feed, stop, self.tick_seconds))
         try:
             await stop.wait()
         finally:
             await runner.cleanup()
+            await retries
             await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """One update from Telegram: 200 only once it was handled (or skipped), so a crash before that has it
+        delivered again (and handled once, see OncePerUpdate)."""
+        secret = self.settings.webhook_secret or ""
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+            return web.Response(status=401)
+        if request.content_length is None or request.content_length > MAX_WEBHOOK_BODY:
+            log.warning("webhook: a body of %s bytes refused", request.content_length)
+            return web.Response(status=413)
+        body = await request.read()
+        try:
+            raw = json.loads(body)
+            update_id = raw["update_id"]
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                raise TypeError
+        except (ValueError, TypeError, KeyError):
+            log.warning("webhook: a malformed body refused (%d bytes, not an update)", len(body))
+            return web.Response(status=400)
+        try:
+            await self.feed(update_id, json.dumps(raw, ensure_ascii=False, separators=(",", ":")), claimed=False)
+        except StoreUnavailable as exc:
+            log.error("update %d not stored: the database is %s; Telegram sends it again", update_id, exc.cause)
+            return web.Response(status=503)
+        return web.json_response({})
 
 
 async def run(settings: Settings, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:

@@ -58,6 +58,10 @@ class TelegramMessenger:
         with translated():
             return await deliver(self.bot, int(user_id), list(replies))
 
+    async def answer(self, user_id: str, replies: Sequence[Reply], edit_message: int | None = None) -> None:
+        with translated():
+            await deliver(self.bot, int(user_id), list(replies), edit_message)
+
     async def copy_to(self, user_id: str, source: MessageRef, reply_to: int | None = None) -> int:
         with translated():
             copied = await self.bot.copy_message(

@@ -9,13 +9,14 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.access import StaffAccess
-from bot.inbox import Inbox
 from bot.models import Actor
+from bot.receiving import Receiving
+from bot.replies import Answers
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 class RetryRequests(BaseRequestMiddleware):
     """Retry a Bot API call on network errors, 5xx and 429 (after `retry_after`, which pauses all sending).
 
-    getUpdates is left alone: aiogram's polling loop has its own backoff.
+    getUpdates is left alone (the receiving loop has its own backoff), and so is answerCallbackQuery: it only
+    stops a button's spinner, and a late answer is refused anyway.
     """
 
     def __init__(self, attempts: int = 6, first_delay: float = 0.5, max_delay: float = 30.0):
@@ -44,8 +46,8 @@ class RetryRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):
-            return await make_request(bot, method)  # type: ignore[arg-type]  # aiogram's generic is too narrow
+        if method.__api_method__ in ("getUpdates", "answerCallbackQuery"):
+            return await make_request(bot, method)
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             await self._wait_for_pause()
@@ -99,11 +101,12 @@ class InFlight(BaseMiddleware):
 
 
 class OncePerUpdate(BaseMiddleware):
-    """Claim each update in the inbox (bot/inbox.py) before handling it: a duplicate is skipped, an update a
-    crashed run had claimed but not finished is handled again by the next run."""
+    """Each update is handled once (bot/receiving.py): claimed before it is handled (unless its polled batch
+    was claimed already: `claimed=True`), its replies collected in `answers` (a handler's argument) and
+    stored together with its completion. A duplicate is skipped."""
 
-    def __init__(self, inbox: Inbox):
-        self.inbox = inbox
+    def __init__(self, receiving: Receiving):
+        self.receiving = receiving
 
     async def __call__(
         self,
@@ -112,16 +115,19 @@ class OncePerUpdate(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        if not await self.inbox.claim(event.update_id, event.model_dump_json(exclude_none=True)):
+        claimed = bool(data.pop("claimed", False))
+        payload = data.pop("payload", None) or event.model_dump_json(exclude_none=True)
+        result: Any = UNHANDLED
+
+        async def work(answers: Answers) -> None:
+            nonlocal result
+            data["answers"] = answers
+            result = await handler(event, data)
+
+        if not await self.receiving.handle(event.update_id, payload, work, claimed):
             log.info("update %d delivered again: skipped", event.update_id)
             return UNHANDLED
-        ok = False
-        try:
-            result = await handler(event, data)
-            ok = True
-            return result
-        finally:
-            await self.inbox.finish(event.update_id, ok)
+        return result
 
 
 class StaffOnly(BaseMiddleware):

@@ -1,16 +1,16 @@
 """Private chats with people: every message and button press becomes one `Incoming` for the engine, and
 its replies become Telegram messages."""
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.actions import person_command_names
 from bot.engine import Engine
 from bot.models import Incoming, MessageRef
-from handlers.telegram.delivery import answer
+from bot.replies import Answers
 from handlers.telegram.messenger import CHANNEL
 
 
@@ -32,36 +32,36 @@ def _incoming(message: Message, kind: str, text: str = "", action: str = "") -> 
     )
 
 
-async def start(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
+async def start(message: Message, command: CommandObject, engine: Engine, answers: Answers) -> None:
     event = _incoming(message, "command", text=command.args or "", action="start")
-    await answer(bot, message.chat.id, await engine.handle(event))
+    answers.to_person(CHANNEL, str(message.chat.id), await engine.handle(event))
 
 
-async def known_command(message: Message, command: CommandObject, engine: Engine, bot: Bot) -> None:
+async def known_command(message: Message, command: CommandObject, engine: Engine, answers: Answers) -> None:
     event = _incoming(message, "command", text=command.args or "", action=command.command.lower())
-    await answer(bot, message.chat.id, await engine.handle(event))
+    answers.to_person(CHANNEL, str(message.chat.id), await engine.handle(event))
 
 
-async def unknown_command(message: Message, engine: Engine, bot: Bot) -> None:
+async def unknown_command(message: Message, engine: Engine, answers: Answers) -> None:
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
-    await answer(bot, message.chat.id, await engine.handle(_incoming(message, "command", action=name)))
+    answers.to_person(CHANNEL, str(message.chat.id), await engine.handle(_incoming(message, "command", action=name)))
 
 
-async def text(message: Message, engine: Engine, bot: Bot) -> None:
+async def text(message: Message, engine: Engine, answers: Answers) -> None:
     event = _incoming(message, "text", text=message.text or "")
-    await answer(bot, message.chat.id, await engine.handle(event))
+    answers.to_person(CHANNEL, str(message.chat.id), await engine.handle(event))
 
 
-async def anything_else(message: Message, engine: Engine, bot: Bot) -> None:
+async def anything_else(message: Message, engine: Engine, answers: Answers) -> None:
     # Stickers, photos, voice, locations ...: passed to staff in a ticket, else a friendly answer.
     event = _incoming(message, "unsupported", text=str(message.content_type))
-    await answer(bot, message.chat.id, await engine.handle(event))
+    answers.to_person(CHANNEL, str(message.chat.id), await engine.handle(event))
 
 
-async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
+async def button(callback: CallbackQuery, engine: Engine, answers: Answers) -> None:
     try:
         await callback.answer()  # stop the button's spinner at once, whatever follows
-    except TelegramBadRequest:
+    except TelegramAPIError:
         pass  # a press answered too late ("query is too old"): still handle it below
     message = callback.message
     assert message is not None
@@ -75,7 +75,9 @@ async def button(callback: CallbackQuery, engine: Engine, bot: Bot) -> None:
     )
     # An old message (Telegram says "inaccessible") cannot be edited: the reply comes as a new message.
     editable = isinstance(message, Message) and message.date.timestamp() > 0
-    await answer(bot, message.chat.id, await engine.handle(event), message.message_id if editable else None)
+    answers.to_person(
+        CHANNEL, str(message.chat.id), await engine.handle(event), message.message_id if editable else None
+    )
 
 
 def make_router() -> Router:

@@ -8,7 +8,7 @@ Only the staff groups (STAFF_CHAT_ID, or an office's own group) reach these hand
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
@@ -16,32 +16,32 @@ from bot import actions
 from bot.bootstrap import App
 from bot.messenger import SendError
 from bot.models import Actor, MessageRef, Reply
+from bot.replies import Answers
 from bot.topics import TopicKeeper
-from handlers.telegram.delivery import deliver
 from handlers.telegram.messenger import TelegramMessenger
 from handlers.telegram.middlewares import StaffOnly
 
 log = logging.getLogger(__name__)
 
 
-async def _in_topic(bot: Bot, message: Message, text: str) -> None:
+def _in_topic(answers: Answers, app: App, message: Message, text: str) -> None:
     if text:
-        await bot.send_message(message.chat.id, text, message_thread_id=message.message_thread_id)
+        answers.to_staff(message.chat.id, [Reply(text, app.staff.tr.lang)], message.message_thread_id)
 
 
 def _user(message: Message) -> int:
     return message.from_user.id if message.from_user else 0
 
 
-async def staff_command(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+async def staff_command(message: Message, command: CommandObject, app: App, answers: Answers, actor: Actor) -> None:
     replies = await app.staff.command(command.command.lower(), command.args or "", actor)
-    await deliver(bot, message.chat.id, replies)
+    answers.to_staff(message.chat.id, replies)
 
 
-async def ticket_command(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+async def ticket_command(message: Message, command: CommandObject, app: App, answers: Answers, actor: Actor) -> None:
     thread = message.message_thread_id or 0
     name, args = command.command.lower(), command.args or ""
-    await _in_topic(bot, message, await app.in_topic.command(message.chat.id, thread, name, args, actor))
+    _in_topic(answers, app, message, await app.in_topic.command(message.chat.id, thread, name, args, actor))
 
 
 async def topic_message(message: Message, app: App) -> None:
@@ -70,53 +70,53 @@ async def topic_edit(message: Message, app: App) -> None:
     await app.in_topic.edited(MessageRef(message.chat.id, message.message_id), message.text or message.caption or "")
 
 
-async def staff_button(callback: CallbackQuery, app: App, bot: Bot, actor: Actor) -> None:
+async def staff_button(callback: CallbackQuery, app: App, answers: Answers, actor: Actor) -> None:
     try:
         await callback.answer()
-    except TelegramBadRequest:
+    except TelegramAPIError:
         pass
     replies = await app.staff.press(callback.data or "", actor)
     if replies and callback.message is not None:
-        await deliver(bot, callback.message.chat.id, replies, callback.message.message_id)
+        answers.to_staff(callback.message.chat.id, replies, edit_message=callback.message.message_id)
 
 
-async def flow_command(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+async def flow_command(message: Message, command: CommandObject, app: App, answers: Answers, actor: Actor) -> None:
     """/event [id], /events, /event_cancel <id>, /announce, /stop <id>, /cancel (a flow in progress)."""
     name, args = command.command.lower(), command.args or ""
     reply = await app.flows.command(message.chat.id, _user(message), name, args, actor)
-    await deliver(bot, message.chat.id, [reply])
+    answers.to_staff(message.chat.id, [reply])
 
 
-async def flow_text(message: Message, app: App, bot: Bot) -> None:
+async def flow_text(message: Message, app: App, answers: Answers) -> None:
     """Plain text in the staff group's general area: the next answer of a guided flow, if one is open."""
     if message.from_user is None:
         return
     reply = await app.flows.text(message.chat.id, message.from_user.id, message.text or "")
     if reply is not None:
-        await deliver(bot, message.chat.id, [reply])
+        answers.to_staff(message.chat.id, [reply])
 
 
-async def flow_button(callback: CallbackQuery, app: App, bot: Bot, actor: Actor) -> None:
+async def flow_button(callback: CallbackQuery, app: App, answers: Answers, actor: Actor) -> None:
     try:
         await callback.answer()
-    except TelegramBadRequest:
+    except TelegramAPIError:
         pass
     chat = callback.message.chat.id if callback.message else 0
     reply = await app.flows.press(chat, callback.from_user.id, callback.data or "", actor)
     if reply is not None:
-        await deliver(bot, chat, [reply])
+        answers.to_staff(chat, [reply])
 
 
-async def learn_in_topic(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+async def learn_in_topic(message: Message, command: CommandObject, app: App, answers: Answers, actor: Actor) -> None:
     """/learn <faq id> [question] in a person's topic: their unanswered question becomes a FAQ example."""
     thread = message.message_thread_id or 0
-    await _in_topic(bot, message, await app.learning.in_topic(message.chat.id, thread, command.args or "", actor))
+    _in_topic(answers, app, message, await app.learning.in_topic(message.chat.id, thread, command.args or "", actor))
 
 
-async def learn_group(message: Message, command: CommandObject, app: App, bot: Bot, actor: Actor) -> None:
+async def learn_group(message: Message, command: CommandObject, app: App, answers: Answers, actor: Actor) -> None:
     """/learn <group number> <faq id> in the general topic: a whole group of the weekly digest."""
     text = await app.learning.from_group(command.args or "", actor)
-    await deliver(bot, message.chat.id, [Reply(text, app.staff.tr.lang)])
+    answers.to_staff(message.chat.id, [Reply(text, app.staff.tr.lang)])
 
 
 def make_router(staff_chats: frozenset[int], staff_only: StaffOnly) -> Router:

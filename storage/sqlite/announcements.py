@@ -25,6 +25,15 @@ class AnnouncementRows(SqliteBase):
     async def drop_draft(self, chat_id: int, user_id: int) -> None:
         await self._write("DELETE FROM staff_drafts WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
 
+    async def take_draft(self, chat_id: int, user_id: int, data: dict) -> bool:
+        return (
+            await self._count(
+                "DELETE FROM staff_drafts WHERE chat_id = ? AND user_id = ? AND data = ?",
+                (chat_id, user_id, json.dumps(data, ensure_ascii=False)),
+            )
+            > 0
+        )
+
     # -- announcements -----------------------------------------------------------------------------------------
 
     async def audience(self, kind: str, value: str | None) -> list[int]:

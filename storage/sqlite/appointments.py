@@ -49,7 +49,9 @@ class AppointmentRows(SqliteBase):
         """
         async with self.transaction():
             cursor = await self._write(
-                "INSERT INTO appointments (person_id, office_id, kind, slot, minutes, topic, interpreter,"
+                # OR IGNORE: a second place of the same person in the slot (the unique index of migration
+                # 0013) is not booked, like a full slot.
+                "INSERT OR IGNORE INTO appointments (person_id, office_id, kind, slot, minutes, topic, interpreter,"
                 " first_name, status, created_at, changed_at)"
                 " SELECT ?, ?, 'drop_in', ?, ?, ?, ?, ?, 'booked', ?, ?"
                 " WHERE ? = 0"

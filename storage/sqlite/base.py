@@ -9,6 +9,7 @@ transaction a task runs without waiting for the lock (it holds it), and nested t
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.ports import StoreUnavailable
 from storage.migrate import migrate
 from storage.timestamps import utc_text
 
@@ -27,6 +29,32 @@ logging.getLogger("aiosqlite").setLevel(logging.INFO)
 DEFAULT_TIMEZONE = ZoneInfo("Europe/Berlin")
 
 ts = utc_text
+
+
+# SQLite's own words for the faults that pass (another process holds the lock, the disk is full, the file or
+# its folder is read-only): the update or message at hand is kept and done again when the store is back.
+_PASSING = (
+    ("database is locked", "locked by another process"),
+    ("database table is locked", "locked by another process"),
+    ("database or disk is full", "disk full"),
+    ("readonly database", "read-only"),
+    ("disk i/o error", "disk I/O error"),
+    ("unable to open database file", "cannot be opened"),
+)
+
+
+def unavailable(exc: BaseException) -> StoreUnavailable | None:
+    """The passing fault `exc` stands for, if it is one."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, sqlite3.OperationalError | OSError):
+        words = str(exc).lower()
+        for pattern, cause in _PASSING:
+            if pattern in words:
+                return StoreUnavailable(cause)
+        if isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
+            return StoreUnavailable("disk full")
+    return None
 
 
 def when(value: str | None) -> datetime | None:
@@ -58,6 +86,9 @@ class SqliteBase:
             # nothing committed; only a power cut may lose the last moments (never corrupts the file).
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, in the file and in the log: an erased person is not
+            # left in free pages (some builds of SQLite do this by default, most do not).
+            await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA busy_timeout = 5000")
             await migrate(db)
         except BaseException:
@@ -81,6 +112,11 @@ class SqliteBase:
             self._owner = asyncio.current_task()
             try:
                 yield
+            except (sqlite3.OperationalError, OSError) as exc:
+                fault = unavailable(exc)
+                if fault is None:
+                    raise
+                raise fault from exc
             finally:
                 self._owner = None
 
@@ -112,7 +148,14 @@ class SqliteBase:
                 await self._db.rollback()
                 raise
             self._in_transaction = False
-            await self._db.commit()
+            try:
+                await self._db.commit()
+            except BaseException:
+                # A commit refused (disk full, locked) leaves the transaction open: end it, or every later
+                # BEGIN fails.
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.rollback()
+                raise
 
     async def _write(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor:
         async with self._exclusive():

@@ -38,7 +38,9 @@ class PrivacyRows(FigureRows, SqliteBase):
         the open tickets), or None if the person did not exist.
         """
         async with self.transaction():
-            row = await self._one("SELECT topic_chat, topic_thread FROM people WHERE id = ?", (person_id,))
+            row = await self._one(
+                "SELECT channel, user_id, topic_chat, topic_thread FROM people WHERE id = ?", (person_id,)
+            )
             if row is None:
                 return None
             cancelled = await self._rows(
@@ -55,12 +57,21 @@ class PrivacyRows(FigureRows, SqliteBase):
             # Everything else hangs on people (ON DELETE CASCADE): appointments, tickets and their relay,
             # answers, questions, reminders, deliveries, outbox rows.
             await self._write("DELETE FROM people WHERE id = ?", (person_id,))
+            # Replies not sent yet are addressed by the channel's id, not linked to the person's row.
+            await self._write("DELETE FROM replies WHERE channel = ? AND chat = ?", (row["channel"], row["user_id"]))
         topic = (int(row["topic_chat"]), int(row["topic_thread"])) if row["topic_thread"] is not None else None
         return Erasure(
             topic=topic,
             cancelled=tuple(appointment(r) for r in cancelled),
             open_tickets=tuple(int(r["id"]) for r in open_tickets),
         )
+
+    async def scrub(self) -> None:
+        """Move everything written into the database file and empty the write-ahead log: deleted rows are then
+        gone from the disk too (secure_delete overwrites them in the file, see base.py)."""
+        async with self._exclusive():
+            if not self._in_transaction:  # inside a unit of work: its caller scrubs after the commit
+                await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def inactive_people(self, before: datetime, limit: int = 500) -> list[int]:
         rows = await self._rows("SELECT id FROM people WHERE last_seen_at < ? ORDER BY id LIMIT ?", (ts(before), limit))

@@ -152,6 +152,9 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.arrived: list[str] = []  # method names as requests arrive (calls are recorded when answered)
+        # Called with the new offset when a getUpdates confirms updates, before it answers: a test kills
+        # the bot process right there (after the batch arrived, before anything else happens).
+        self.on_confirm: Callable[[int], None] | None = None
 
     # -- running ----------------------------------------------------------------------------------------------
 
@@ -586,6 +589,8 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         if offset:
+            if offset > self._confirmed_offset and self.on_confirm is not None:
+                self.on_confirm(offset)
             self._confirmed_offset = max(self._confirmed_offset, offset)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = asyncio.get_running_loop().time() + timeout
