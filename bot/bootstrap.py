@@ -35,6 +35,7 @@ from bot.ports import Store
 from bot.privacy import PrivacyDesk
 from bot.relay import Relay
 from bot.scheduler import Delivery, Scheduler
+from bot.service_window import Templates, guarded
 from bot.staff import StaffDesk
 from bot.staff_flows import StaffFlows
 from bot.throttle import Throttle
@@ -114,6 +115,7 @@ class App:
     learning: Learning
     staff_chats: StaffChats
     access: StaffAccess
+    templates: Templates = field(default_factory=Templates.empty)  # WhatsApp's approved message templates
     _closed: bool = field(default=False, init=False)
 
     def inbox(self, channel: str, boot_id: str) -> Inbox:
@@ -123,11 +125,24 @@ class App:
         self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = 30.0
     ) -> Background:
         """The loops for a process whose channels are `people` (by name), with staff working in `staff`."""
+
+        def guard(purpose: str | None, hold: bool) -> dict[str, PersonChannel]:
+            # Channels with a window (WhatsApp) get their messages checked against it (bot/service_window.py).
+            parts = (self.store, self.clock, self.templates, staff, self.staff_chats, self.staff.tr)
+            return guarded(dict(people), purpose, hold, *parts)
+
         scheduler = Scheduler(self.store, self.notices, self.clock, boot_id)
-        delivery = Delivery(staff, people, self.staff_chats)
-        relay = Relay(self.tickets, staff, people, self.staff_chats, boot_id)
+        delivery = Delivery(staff, guard(None, False), self.staff_chats)
+        relay = Relay(self.tickets, staff, guard("team_answered", True), self.staff_chats, boot_id)
         broadcaster = Broadcaster(
-            staff, people, self.store, self.announcements, self.clock, boot_id, self.options.staff_chat_id, rate
+            staff,
+            guard("announcement", False),
+            self.store,
+            self.announcements,
+            self.clock,
+            boot_id,
+            self.options.staff_chat_id,
+            rate,
         )
         return Background(scheduler, delivery, relay, broadcaster, self.privacy)
 
@@ -207,6 +222,7 @@ async def build_app(
     translators = load_translators(locales_dir)
     store = await open_store(str(settings.db_path), content.timezone)
     app = wire(store, content, translators, clock or SystemClock(), Matcher.from_content(content), Options.of(settings))
+    app.templates = Templates.load(settings.content_path)
     await app.learning.load()
     await app.events.seed(list(content.event_seeds))
     return app

@@ -14,6 +14,7 @@ from bot import actions
 from bot.bootstrap import App
 from bot.models import Actor, MessageRef, Reply
 from handlers.telegram.delivery import deliver
+from handlers.telegram.messenger import media_of
 from handlers.telegram.middlewares import StaffOnly
 
 
@@ -47,6 +48,7 @@ async def topic_message(message: Message, app: App) -> None:
         MessageRef(message.chat.id, message.message_id),
         reply_to,
         message.text or message.caption,
+        media_of(message),
     )
 
 
