@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_VERIFY_TOKEN"))
     whatsapp_api_base: str = Field("https://graph.facebook.com", validation_alias=AliasChoices("WHATSAPP_API_BASE"))
     whatsapp_host: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_HOST"))
-    whatsapp_port: int = Field(8081, ge=1, le=65535, validation_alias=AliasChoices("WHATSAPP_PORT"))
+    whatsapp_port: int = Field(8081, ge=0, le=65535, validation_alias=AliasChoices("WHATSAPP_PORT"))
     whatsapp_path: str = Field("/whatsapp", validation_alias=AliasChoices("WHATSAPP_PATH"))
 
     @field_validator("db_path")
