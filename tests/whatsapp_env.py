@@ -3,6 +3,7 @@ together with the Telegram channel against the fake Bot API (staff work in Teleg
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import uuid
@@ -77,10 +78,16 @@ def register_templates(fakewa: FakeWhatsApp, app: App) -> None:
 
 @contextlib.asynccontextmanager
 async def running_whatsapp(
-    fakewa: FakeWhatsApp, db: Path, clock: ManualClock, fake: Any = None, templates: bool = True
+    fakewa: FakeWhatsApp,
+    db: Path,
+    clock: ManualClock,
+    fake: Any = None,
+    templates: bool = True,
+    fallback: str | None = "en",
 ) -> AsyncIterator[Running]:
     settings = settings_from(whatsapp_env(fakewa, db, fake))
     app = await build_app(settings, clock)
+    app.templates = dataclasses.replace(app.templates, fallback=fallback)
     if templates:
         register_templates(fakewa, app)
     boot_id = uuid.uuid4().hex
