@@ -97,7 +97,7 @@ async def test_announcements_go_free_form_inside_the_window_and_as_templates_out
         assert free.type in ("text", "interactive") and "المكتب مغلق" in free.shows
         [template] = earlier.messages()
         assert template.type == "template" and template.template["name"] == "news_update"
-        assert template.shows == "Neuigkeiten von lokal willkommen: Am Samstag ist das Büro zu. · Bis Montag!"
+        assert template.shows == "Neuigkeiten von lokal willkommen: 📰 Am Samstag ist das Büro zu. · Bis Montag!"
     assert fakewa.window_violations == []
 
 
