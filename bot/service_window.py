@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot.clock import Clock
 from bot.content import ContentError
@@ -39,7 +39,6 @@ from bot.ports import Store
 log = logging.getLogger(__name__)
 
 TEMPLATES_FILE = "whatsapp_templates.yaml"
-PURPOSES = ("reminder", "waiting_list", "announcement", "team_answered")
 # Sending takes a moment, and a message must arrive inside the window, not just leave inside it.
 SAFETY_MARGIN = timedelta(minutes=5)
 PARAM_LIMIT = 1024  # a template parameter: one line, at most this long
@@ -61,13 +60,18 @@ class _Template(BaseModel):
     params: list[str] = []  # what each {{n}} is, in order (documentation for whoever registers it)
     bodies: dict[str, str]  # WhatsApp language code -> the approved text (for registering it, and for tests)
 
-    @model_validator(mode="after")
-    def _placeholders_match(self) -> "_Template":
-        for language, body in self.bodies.items():
+    @field_validator("bodies")
+    @classmethod
+    def _placeholders_match(cls, bodies: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        count = len(info.data.get("params") or [])
+        for language, body in bodies.items():
             found = sorted({int(n) for n in _PLACEHOLDER.findall(body)})
-            if found != list(range(1, len(self.params) + 1)):
-                raise ValueError(f"{language}: the body must use {{{{1}}}}..{{{{{len(self.params)}}}}}, found {found}")
-        return self
+            if found != list(range(1, count + 1)):
+                raise ValueError(f"{language}: the body must use {{{{1}}}}..{{{{{count}}}}}, found {found}")
+        return bodies
+
+
+Purpose = Literal["reminder", "waiting_list", "announcement", "team_answered"]
 
 
 class _TemplatesFile(BaseModel):
@@ -75,17 +79,15 @@ class _TemplatesFile(BaseModel):
 
     fallback: str | None = None  # the template language for people whose language has none; None: hold
     languages: dict[str, str] = {}  # our language -> WhatsApp's template language code, where they differ
-    templates: dict[str, _Template]
+    templates: dict[Purpose, _Template]
 
-    @model_validator(mode="after")
-    def _known(self) -> "_TemplatesFile":
-        unknown = sorted(set(self.templates) - set(PURPOSES))
-        if unknown:
-            raise ValueError(f"unknown purposes {unknown}; known: {', '.join(PURPOSES)}")
-        bad = sorted(set(self.languages) - set(LANGUAGES))
+    @field_validator("languages")
+    @classmethod
+    def _known(cls, languages: dict[str, str]) -> dict[str, str]:
+        bad = sorted(set(languages) - set(LANGUAGES))
         if bad:
-            raise ValueError(f"languages: unknown languages {bad}")
-        return self
+            raise ValueError(f"unknown languages {bad}")
+        return languages
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class Templates:
                 for e in exc.errors()
             ]
             raise ContentError(problems) from None
-        return cls(parsed.templates, parsed.fallback, parsed.languages)
+        return cls(dict(parsed.templates.items()), parsed.fallback, parsed.languages)
 
     def choose(self, purpose: str, language: str, params: Sequence[str] = ()) -> TemplateChoice | None:
         template = self.by_purpose.get(purpose)
