@@ -28,6 +28,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.learning import Learning
 from bot.loops import repeat
 from bot.matcher import Matcher
+from bot.message_ids import MessageIds
 from bot.messenger import PersonChannel, StaffChats, StaffRoom
 from bot.notices import Notices
 from bot.people import People
@@ -120,6 +121,9 @@ class App:
 
     def inbox(self, channel: str, boot_id: str) -> Inbox:
         return Inbox(self.store, self.clock, channel, boot_id)
+
+    def message_ids(self, channel: str) -> MessageIds:
+        return MessageIds(self.store, self.clock, channel)
 
     def background(
         self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = 30.0

@@ -19,6 +19,7 @@ from bot.bootstrap import App
 from bot.clock import Clock
 from bot.config import Settings
 from bot.inbox import Inbox
+from bot.message_ids import MessageIds
 from bot.messenger import Refused, SendError
 from bot.models import Incoming, Media, MessageRef, Reply
 from handlers.whatsapp import render
@@ -79,12 +80,14 @@ class WhatsAppChannel:
     clock: Clock
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     messenger: WhatsAppMessenger = field(init=False)
+    ids: MessageIds = field(init=False)
     inbox: Inbox = field(init=False)
     _runner: web.AppRunner | None = field(default=None, init=False)
     url: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
-        self.messenger = WhatsAppMessenger(self.client, self.app.store, self.clock, self.app.translators)
+        self.ids = self.app.message_ids(CHANNEL)
+        self.messenger = WhatsAppMessenger(self.client, self.ids, self.app.translators)
         self.inbox = self.app.inbox(f"{CHANNEL}:{self.settings.whatsapp_phone_id}", self.boot_id)
 
     # -- receiving --------------------------------------------------------------------------------------------
@@ -98,7 +101,7 @@ class WhatsAppChannel:
     async def _claimed(self, item: Inbound) -> None:
         if not item.user_id:
             return
-        number = await self.app.store.number_message(CHANNEL, item.wamid, "in", self.clock.now())
+        number = await self.ids.number(item.wamid, "in", item.user_id)
         if not await self.inbox.claim(number, item.as_json()):
             return  # a redelivery of a message handled (or being handled) already
         await self._handle_claimed(item, number)
@@ -121,7 +124,7 @@ class WhatsAppChannel:
 
     async def _one(self, item: Inbound, number: int) -> None:
         quoted = (item.message.get("context") or {}).get("id")
-        reply_to = await self.app.store.message_number(CHANNEL, str(quoted)) if quoted else None
+        reply_to = await self.ids.known(str(quoted)) if quoted else None
         event: Incoming | None = incoming(item, CHANNEL, number, reply_to)
         assert event is not None
         if event.kind == "action" and event.action.startswith(render.MORE_PREFIX):
@@ -129,9 +132,7 @@ class WhatsAppChannel:
             if event is None:
                 return
         replies = await self.app.engine.handle(event)
-        person = await self.app.store.get_person(CHANNEL, item.user_id)
-        if person is not None:  # the message belongs to the person (erased with them)
-            await self.app.store.number_message(CHANNEL, item.wamid, "in", self.clock.now(), person.id)
+        await self.ids.number(item.wamid, "in", item.user_id)  # a new person exists now: theirs, erased with them
         if replies:
             try:
                 await self.messenger.send(item.user_id, replies)
@@ -140,7 +141,7 @@ class WhatsAppChannel:
 
     async def _more(self, event: Incoming) -> Incoming | None:
         """The "more" row of a long list: the next page; an old one (forgotten after a restart): the menu."""
-        person = await self.app.store.get_person(CHANNEL, event.user_id)
+        person = await self.app.engine.people.find(CHANNEL, event.user_id)
         lang = person.language if person else self.app.options.default_language
         token = event.action.removeprefix(render.MORE_PREFIX)
         if await self.messenger.more(event.user_id, token, lang):
@@ -149,13 +150,11 @@ class WhatsAppChannel:
 
     async def _status(self, status: Status) -> None:
         code = status.error.code if status.error is not None else None
-        now = self.clock.now()
-        person_id = await self.app.store.set_message_status(CHANNEL, status.wamid, status.status, code, now)
-        if status.status != "failed":
-            return
-        log.warning("whatsapp message failed: %s", code)
-        if isinstance(status.error, wa_errors.MessageUndeliverable) and person_id is not None:
-            await self.app.store.set_inactive(person_id, now)  # not on WhatsApp (any more)
+        if status.status == "failed":
+            log.warning("whatsapp message failed: %s", code)
+        # 131026: not on WhatsApp (any more): the person is marked inactive.
+        undeliverable = isinstance(status.error, wa_errors.MessageUndeliverable)
+        await self.ids.reported(status.wamid, status.status, code, undeliverable)
 
     async def resume_unfinished(self) -> int:
         pending = await self.inbox.unfinished()

@@ -28,11 +28,10 @@ from pywa_async.types import Button as WaButton
 from pywa_async.types import Section, SectionList, SectionRow
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
-from bot.clock import Clock
 from bot.i18n import Translator
+from bot.message_ids import MessageIds
 from bot.messenger import Refused, TryLater, Unreachable
 from bot.models import Attachment, Media, MessageRef, Reply
-from bot.ports import Store
 from bot.service_window import WindowClosed
 from handlers.whatsapp import render
 
@@ -110,8 +109,7 @@ class WhatsAppMessenger:
     """People on WhatsApp. Staff stay in the Telegram group: files cross as bytes (`foreign`)."""
 
     client: WhatsApp
-    store: Store
-    clock: Clock
+    ids: MessageIds
     translators: dict[str, Translator]
     name: str = CHANNEL
     window: timedelta = WINDOW
@@ -142,18 +140,12 @@ class WhatsAppMessenger:
             delay *= 2
         raise AssertionError("unreachable")
 
-    async def _person_id(self, user_id: str) -> int | None:
-        person = await self.store.get_person(self.name, user_id)
-        return person.id if person else None
-
     async def _sent(self, user_id: str, wamid: str) -> int:
         """The number our core knows this message by."""
-        return await self.store.number_message(
-            self.name, wamid, "out", self.clock.now(), await self._person_id(user_id)
-        )
+        return await self.ids.number(wamid, "out", user_id)
 
     async def _quote(self, reply_to: int | None) -> str | None:
-        return await self.store.message_external_id(self.name, reply_to) if reply_to else None
+        return await self.ids.external(reply_to) if reply_to else None
 
     def _words(self, lang: str) -> tuple[str, str]:
         tr = self.translators.get(lang) or next(iter(self.translators.values()))
