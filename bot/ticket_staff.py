@@ -38,6 +38,9 @@ class _Answer:
 @dataclass
 class StaffInTopic:
     tickets: TicketDesk
+    # The platform of the staff group: its people get staff messages copied by reference (nothing but ids
+    # stored); people on another platform (WhatsApp) need the text and the file reference kept until sent.
+    staff_channel: str = "telegram"
 
     @property
     def store(self) -> Store:
@@ -68,6 +71,8 @@ class StaffInTopic:
             return False
         if reply_to == thread:
             reply_to = None  # in a topic every message "replies" to the topic's first message
+        if found[0].channel == self.staff_channel:
+            text, media = None, None
         await self.store.add_relay(
             found[1].id,
             Direction.OUT,

@@ -196,3 +196,62 @@ async def test_a_persian_voice_note_reaches_the_staff_topic_and_the_answer_the_p
         rows = await running.app.store.relay_rows()
         assert all(r.state == SendState.SENT for r in rows)
     assert fakewa.window_violations == []
+
+
+async def test_mydata_is_a_document_and_delete_erases_the_number_everywhere(fakewa, tmp_path: Path, clock):
+    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock) as running:
+        hana = fakewa.user("4917600000014", "Hana")
+        await agreed(running.app, hana, language="de")
+        await hana.says("Hallo")
+        answered = await running.app.store.message_number("whatsapp", hana.last().wamid)
+        assert answered is not None
+        before = len(hana.messages())
+        await hana.says("/mydata")
+        [document] = [s for s in hana.messages()[before:] if s.type == "document"]
+        assert document.media is not None and hana.wa_id.encode() in document.media.data  # type: ignore[union-attr]
+        await hana.says("/delete")
+        await tap(hana, "del:yes")
+        rows = await running.app.store.table_rows()  # type: ignore[attr-defined]
+        assert await running.app.store.get_person("whatsapp", hana.wa_id) is None
+        assert rows["channel_messages"] == [r for r in rows["channel_messages"] if r["person_id"] is None]
+        assert not any(hana.wa_id in str(v) for table in rows.values() for row in table for v in row.values())
+
+
+async def test_every_message_of_a_batched_delivery_is_handled_and_big_bodies_are_refused(fakewa, tmp_path: Path, clock):
+    from fakewa.webhook import merge
+
+    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock):
+        one, two = fakewa.user("4917600000015", "Eins"), fakewa.user("4917600000016", "Zwei")
+        payloads = [
+            fakewa.message_payload(one, "text", {"text": {"body": "Wann ist offen?"}}),
+            fakewa.message_payload(two, "text", {"text": {"body": "Wo ist das Büro?"}}),
+        ]
+        for user in (one, two):
+            user.wrote_at()
+        delivery = await fakewa.post_webhook(merge(payloads))
+        assert delivery.status == 200 and one.messages() and two.messages()
+        huge = {"object": "whatsapp_business_account", "entry": [], "padding": "x" * (2 * 1024 * 1024)}
+        assert (await fakewa.post_webhook(huge)).status == 413
+
+
+async def test_a_message_a_crashed_run_had_claimed_is_handled_at_the_next_start(fakewa, tmp_path: Path, clock):
+    from fakewa import PHONE_ID
+
+    from handlers.whatsapp.webhook import Inbound
+    from storage.sqlite import SqliteStore
+
+    db = tmp_path / "db.sqlite3"
+    amal = fakewa.user("4917612345678", "Amal")
+    payload = fakewa.message_payload(amal, "text", {"text": {"body": "متى يفتح المكتب؟"}})
+    value = payload["entry"][0]["changes"][0]["value"]
+    amal.wrote_at()
+    store = await SqliteStore.open(db)  # the run that crashed: claimed, never finished
+    number = await store.number_message("whatsapp", value["messages"][0]["id"], "in", clock.now())
+    inbound = Inbound(value["messages"][0], value["contacts"][0])
+    assert await store.claim_update(f"whatsapp:{PHONE_ID}", number, inbound.as_json(), "crashed", clock.now())
+    await store.close()
+    async with running_whatsapp(fakewa, db, clock):
+        answered = len(amal.messages())
+        assert answered >= 1 and "المكتب" in amal.messages()[0].shows  # handled at the start
+        assert (await fakewa.post_webhook(payload)).status == 200  # Meta delivers it again: handled once
+        assert len(amal.messages()) == answered
