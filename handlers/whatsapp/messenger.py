@@ -258,7 +258,10 @@ class WhatsAppMessenger:
 
     async def send_template(self, user_id: str, name: str, language: str, params: Sequence[str]) -> int | None:
         values = [BodyText.params(*params)] if params else None  # type: ignore[arg-type]
-        code = TemplateLanguage(language)
+        try:
+            code = TemplateLanguage(language)
+        except ValueError:
+            raise Refused(f"{language!r} is not a WhatsApp template language") from None
         sent = await self._call(
             user_id, lambda: self.client.send_template(to=user_id, name=name, language=code, params=values)
         )
