@@ -28,6 +28,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.learning import Learning
 from bot.loops import repeat
 from bot.matcher import Matcher
+from bot.message_ids import MessageIds
 from bot.messenger import PersonChannel, StaffChats, StaffRoom
 from bot.notices import Notices
 from bot.people import People
@@ -37,6 +38,7 @@ from bot.receiving import Receiving
 from bot.relay import Relay
 from bot.replies import ReplySender
 from bot.scheduler import Delivery, Scheduler
+from bot.service_window import Templates, guarded
 from bot.staff import StaffDesk
 from bot.staff_flows import StaffFlows
 from bot.throttle import Throttle
@@ -118,6 +120,7 @@ class App:
     learning: Learning
     staff_chats: StaffChats
     access: StaffAccess
+    templates: Templates = field(default_factory=Templates.empty)  # WhatsApp's approved message templates
     _closed: bool = field(default=False, init=False)
 
     def inbox(self, channel: str, boot_id: str) -> Inbox:
@@ -129,15 +132,31 @@ class App:
         sender = background.replies
         return Receiving(self.inbox(channel, sender.boot_id), sender)
 
+    def message_ids(self, channel: str) -> MessageIds:
+        return MessageIds(self.store, self.clock, channel)
+
     def background(
         self, staff: StaffRoom, people: Mapping[str, PersonChannel], boot_id: str, rate: float = RATE
     ) -> Background:
         """The loops for a process whose channels are `people` (by name), with staff working in `staff`."""
+
+        def guard(purpose: str | None, hold: bool) -> dict[str, PersonChannel]:
+            # Channels with a window (WhatsApp) get their messages checked against it (bot/service_window.py).
+            parts = (self.store, self.clock, self.templates, staff, self.staff_chats, self.staff.tr)
+            return guarded(dict(people), purpose, hold, *parts)
+
         scheduler = Scheduler(self.store, self.notices, self.clock, boot_id)
-        delivery = Delivery(staff, people, self.staff_chats)
-        relay = Relay(self.tickets, staff, people, self.staff_chats, boot_id)
+        delivery = Delivery(staff, guard(None, False), self.staff_chats)
+        relay = Relay(self.tickets, staff, guard("team_answered", True), self.staff_chats, boot_id)
         broadcaster = Broadcaster(
-            staff, people, self.store, self.announcements, self.clock, boot_id, self.options.staff_chat_id, rate
+            staff,
+            guard("announcement", False),
+            self.store,
+            self.announcements,
+            self.clock,
+            boot_id,
+            self.options.staff_chat_id,
+            rate,
         )
         replies = ReplySender(self.store, self.clock, boot_id, staff, people, after_sent=self.privacy.scrub_if_wanted)
         return Background(scheduler, delivery, relay, broadcaster, self.privacy, replies)
@@ -218,6 +237,7 @@ async def build_app(
     translators = load_translators(locales_dir)
     store = await open_store(str(settings.db_path), content.timezone)
     app = wire(store, content, translators, clock or SystemClock(), Matcher.from_content(content), Options.of(settings))
+    app.templates = Templates.load(settings.content_path)
     await app.learning.load()
     await app.events.seed(list(content.event_seeds))
     return app

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     keep_messages_days: int = Field(90, ge=1, le=3650, validation_alias=AliasChoices("WILLKOMMEN_KEEP_MESSAGES_DAYS"))
     keep_inactive_days: int = Field(365, ge=30, le=3650, validation_alias=AliasChoices("WILLKOMMEN_KEEP_INACTIVE_DAYS"))
     staff_ids_raw: str = Field("", validation_alias=AliasChoices("WILLKOMMEN_STAFF_IDS"))
+    whatsapp_phone_id: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_PHONE_ID"))
+    whatsapp_token: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_TOKEN"))
+    whatsapp_app_secret: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_APP_SECRET"))
+    whatsapp_verify_token: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_VERIFY_TOKEN"))
+    whatsapp_api_base: str = Field("https://graph.facebook.com", validation_alias=AliasChoices("WHATSAPP_API_BASE"))
+    whatsapp_host: str | None = Field(None, validation_alias=AliasChoices("WHATSAPP_HOST"))
+    whatsapp_port: int = Field(8081, ge=0, le=65535, validation_alias=AliasChoices("WHATSAPP_PORT"))
+    whatsapp_path: str = Field("/whatsapp", validation_alias=AliasChoices("WHATSAPP_PATH"))
 
     @field_validator("db_path")
     @classmethod
@@ -153,6 +161,57 @@ class Settings(BaseSettings):
             raise ValueError("must be a group's id, a negative number such as -1001234567890")
         return value
 
+    @field_validator(
+        "whatsapp_phone_id",
+        "whatsapp_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_host",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("whatsapp_phone_id")
+    @classmethod
+    def _phone_id_digits(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().isdigit():
+            raise ValueError("must be the phone number's id from the WhatsApp API setup page (digits only)")
+        return value.strip() if value else None
+
+    @field_validator("whatsapp_api_base")
+    @classmethod
+    def _graph_base_is_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be a URL like https://graph.facebook.com")
+        return value
+
+    @field_validator("whatsapp_path")
+    @classmethod
+    def _path_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", value.strip()):
+            raise ValueError("must be a URL path such as /whatsapp")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> "Settings":
+        values = {
+            "WHATSAPP_PHONE_ID": self.whatsapp_phone_id,
+            "WHATSAPP_TOKEN": self.whatsapp_token,
+            "WHATSAPP_APP_SECRET": self.whatsapp_app_secret,
+            "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token,
+        }
+        missing = [name for name, value in values.items() if not value]
+        if 0 < len(missing) < len(values):
+            raise ValueError(f"WhatsApp needs all four of {', '.join(values)}; missing: {', '.join(missing)}")
+        return self
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_phone_id and self.whatsapp_token and self.whatsapp_app_secret)
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
@@ -181,6 +240,14 @@ _ENV_NAMES = {
     "content_dir": "WILLKOMMEN_CONTENT",
     "default_language": "WILLKOMMEN_DEFAULT_LANGUAGE",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
+    "whatsapp_phone_id": "WHATSAPP_PHONE_ID",
+    "whatsapp_token": "WHATSAPP_TOKEN",
+    "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
+    "whatsapp_verify_token": "WHATSAPP_VERIFY_TOKEN",
+    "whatsapp_api_base": "WHATSAPP_API_BASE",
+    "whatsapp_host": "WHATSAPP_HOST",
+    "whatsapp_port": "WHATSAPP_PORT",
+    "whatsapp_path": "WHATSAPP_PATH",
 }
 
 

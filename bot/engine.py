@@ -254,7 +254,7 @@ class Engine:
         text = event.text.strip() if event.kind == "text" else ""
         urgent = self._is_emergency(person, text)
         replies = [self._faq_reply(person, "emergency")] if urgent else []
-        told = await self.tickets.person_wrote(person, text, event.source, event.reply_to, urgent)
+        told = await self.tickets.person_wrote(person, text, event.source, event.reply_to, urgent, event.media)
         if told is not None:
             replies.append(told)
         await self._note_activity(person)

@@ -8,10 +8,11 @@ by the core, from the outcome the adapter reports as one of the errors below.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from bot.content import Content
-from bot.models import MessageRef, Reply
+from bot.models import Media, MessageRef, Reply
 
 
 class SendError(Exception):
@@ -53,6 +54,31 @@ class PersonChannel(Protocol):
     async def edit_text(self, user_id: str, message_id: int, text: str) -> None: ...
 
 
+class FileCarrier(Protocol):
+    """A channel on another platform than the staff room: its messages cannot be copied by reference, so files
+    cross as bytes (a WhatsApp voice note into the Telegram topic, a staff photo to a WhatsApp person).
+    The staff room offers the same two methods for its side (`download`, and `post_media` into a topic)."""
+
+    foreign: bool  # True: copy files as bytes, never by reference
+
+    async def download(self, media: Media) -> bytes: ...
+
+    async def send_media(self, user_id: str, media: Media, data: bytes, reply_to: int | None = None) -> int: ...
+
+
+class Windowed(Protocol):
+    """A channel that allows free-form messages only for a while after the person's last message (WhatsApp:
+    24 hours), and approved templates at any time. bot/service_window.py decides which goes when."""
+
+    window: timedelta
+
+    async def send_template(self, user_id: str, name: str, language: str, params: Sequence[str]) -> int | None: ...
+
+
+def is_foreign(channel: object) -> bool:
+    return bool(getattr(channel, "foreign", False))
+
+
 class StaffRoom(Protocol):
     """The staff group: messages in the group or in a person's forum topic."""
 
@@ -75,6 +101,14 @@ class StaffRoom(Protocol):
     async def close_topic(self, chat: int, thread: int) -> None:
         """Close a topic (fine if it is closed)."""
         ...
+
+    # For people on another platform (see FileCarrier): a staff member's file as bytes, and a person's file
+    # posted into their topic.
+    async def download(self, media: Media) -> bytes: ...
+
+    async def post_media(
+        self, chat: int, thread: int, media: Media, data: bytes, reply_to: int | None = None
+    ) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,35 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class StandIn:
+    """What goes instead of a message where a channel allows only approved templates at the moment (WhatsApp,
+    outside the 24 hours after the person's last message): a purpose named in content/whatsapp_templates.yaml
+    and the values for its placeholders (single lines)."""
+
+    purpose: str  # reminder, waiting_list, announcement, team_answered
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file (or place) someone sent, by the reference of the channel it came from: a channel that cannot copy
+    it by reference (another platform) downloads its bytes and uploads them on its side."""
+
+    kind: str  # photo, voice, audio, video, document, sticker, location, contact
+    ref: str = ""  # the file's id on its channel ("" for a location or contact)
+    mime: str = ""
+    filename: str = ""
+    caption: str = ""  # the caption; for a location or contact: what it says, as text
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str  # plain text; the channel escapes and formats it
     lang: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False  # the answer to a button press: channels that can edit the menu do so
     attachments: tuple[Attachment, ...] = ()
+    stand_in: StandIn | None = None  # what to send instead where only templates may go (see StandIn)
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,7 @@ class Incoming:
     source: MessageRef | None = None  # the message itself, where the channel can copy it (to staff)
     reply_to: int | None = None  # the message it answers, in the same chat
     size: int = 0  # bytes of an attached file, if the channel tells
+    media: Media | None = None  # the file itself, for channels whose messages staff cannot copy by reference
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.content import Content
 from bot.digest import Digest
 from bot.events import Events
 from bot.i18n import Translator
-from bot.models import Button, Outgoing, Reply
+from bot.models import Button, Outgoing, Reply, StandIn
 from bot.ports import Store
 from bot.privacy import PrivacyDesk
 from bot.records import AppointmentStatus, OutboxItem, OutboxKind
@@ -76,7 +76,7 @@ class Notices:
             return []
         return [
             Outgoing(
-                Reply(bidi.for_language(reply.text, reply.lang), reply.lang, reply.buttons),
+                Reply(bidi.for_language(reply.text, reply.lang), reply.lang, reply.buttons, stand_in=reply.stand_in),
                 person.channel,
                 person.user_id,
             )
@@ -108,7 +108,9 @@ class Notices:
             ),
             *menu_row(tr),
         )
-        return Reply("\n".join(lines), tr.lang, rows)
+        # Where only templates may go (WhatsApp after 24 hours): the facts, in the approved reminder template.
+        stand_in = StandIn("reminder", (tr.day(start.date()), tr.time(start), office.name))
+        return Reply("\n".join(lines), tr.lang, rows, stand_in=stand_in)
 
     def _slot_free(self, ref: str, tr: Translator) -> Reply | None:
         office_id, _, day_key = ref.partition(":")
@@ -123,7 +125,7 @@ class Notices:
             (Button("📅 " + tr.gettext("Show free times"), f"{BOOK}:t:n:{office.id}:{day_key}.new"),),
             *menu_row(tr),
         )
-        return Reply(text, tr.lang, rows)
+        return Reply(text, tr.lang, rows, stand_in=StandIn("waiting_list", (office.name, tr.day(day))))
 
     async def _visit_confirmed(self, visit_id: int, tr: Translator) -> Reply | None:
         item = await self.store.appointment(visit_id)

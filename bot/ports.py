@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.figures import FigureRow
-from bot.models import Button, LanguageSource, Person
+from bot.models import Button, LanguageSource, Media, Person
 from bot.records import (
     Announcement,
     AnnouncementStatus,
@@ -136,6 +136,7 @@ class TicketStore(Protocol):
         reply_to: int | None = None,
         text: str | None = None,
         buttons: Rows = (),
+        media: Media | None = None,
     ) -> int | None: ...
     async def claim_relay(self, boot_id: str, limit: int = 20) -> list[RelayMessage]: ...
     async def finish_relay(
@@ -264,7 +265,23 @@ class FigureStore(Protocol):
     async def learned_examples(self) -> list[LearnedExample]: ...
 
 
+class ChannelMessageStore(Protocol):
+    """Numbers for message ids that are not numbers (WhatsApp), and the delivery status the platform reports."""
+
+    async def number_message(
+        self, channel: str, external_id: str, direction: str, now: datetime, person_id: int | None = None
+    ) -> int: ...
+    async def message_external_id(self, channel: str, number: int) -> str | None: ...
+    async def message_number(self, channel: str, external_id: str) -> int | None: ...
+    async def set_message_status(
+        self, channel: str, external_id: str, status: str, error_code: int | None, now: datetime
+    ) -> int | None: ...
+    async def message_status(self, channel: str, external_id: str) -> tuple[str | None, int | None]: ...
+    async def prune_channel_messages(self, before: datetime) -> int: ...
+
+
 class Store(
+    ChannelMessageStore,
     PeopleStore,
     AppointmentStore,
     TicketStore,

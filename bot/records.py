@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.models import Button
+from bot.models import Button, Media
 
 
 class Purpose(StrEnum):
@@ -158,6 +158,7 @@ class RelayMessage:
     target_message: int | None
     created_at: datetime
     sent_at: datetime | None
+    media: Media | None = None  # the file, when the other side cannot copy it by reference (another platform)
 
 
 @dataclass(frozen=True)

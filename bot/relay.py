@@ -10,9 +10,19 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.loops import repeat
-from bot.messenger import PersonChannel, Refused, StaffChats, StaffRoom, TopicGone, TryLater, Unreachable
+from bot.messenger import (
+    PersonChannel,
+    Refused,
+    StaffChats,
+    StaffRoom,
+    TopicGone,
+    TryLater,
+    Unreachable,
+    is_foreign,
+)
 from bot.models import MessageRef, Reply
 from bot.ports import Store
 from bot.records import Direction, RelayKind, RelayMessage
@@ -117,8 +127,22 @@ class Relay:
             sent = await self.staff.post(chat, [Reply(message.text or "", self.tickets.staff_tr.lang)], thread)
             return chat, sent or 0
         reply_to = await self._reply_target(message, chat)
+        channel = self.people.get(job.person.channel)
+        if is_foreign(channel):
+            return chat, await self._file_into(channel, chat, thread, message, reply_to)
         copied = await self.staff.copy_into(chat, thread, self._source(message), reply_to)
         return chat, copied
+
+    async def _file_into(
+        self, channel: Any, chat: int, thread: int, message: RelayMessage, reply_to: int | None
+    ) -> int:
+        """A message from another platform: its file downloaded there and uploaded into the topic."""
+        media = message.media
+        if media is None or not media.ref:  # a place or a contact: what it says, as text
+            text = (media.caption if media else "") or message.text or "?"
+            return await self.staff.post(chat, [Reply(text, self.tickets.staff_tr.lang)], thread) or 0
+        data = await channel.download(media)
+        return await self.staff.post_media(chat, thread, media, data, reply_to)
 
     async def _close(self, job: RelayJob) -> None:
         topic = await self.store.topic_of(job.person.id)
@@ -129,7 +153,7 @@ class Relay:
 
     async def _to_person(self, job: RelayJob) -> tuple[int, int] | None:
         message, person = job.message, job.person
-        channel = self.people.get(person.channel)
+        channel: Any = self.people.get(person.channel)
         if channel is None:
             raise Refused(f"no channel {person.channel!r} in this process")
         chat = int(person.user_id) if person.user_id.lstrip("-").isdigit() else 0
@@ -143,6 +167,14 @@ class Relay:
                 await channel.edit_text(person.user_id, original.target_message, message.text or "")
             return None
         reply_to = await self._reply_target(message, chat)
+        if is_foreign(channel):  # another platform: the staff member's text, or their file as bytes
+            if message.media is not None:
+                data = await self.staff.download(message.media)
+                return chat, await channel.send_media(person.user_id, message.media, data, reply_to)
+            if not message.text:
+                raise Refused("this kind of message cannot be passed to another platform")
+            sent = await channel.send(person.user_id, [Reply(message.text, person.language)], reply_to)
+            return chat, sent or 0
         copied = await channel.copy_to(person.user_id, self._source(message), reply_to)
         return chat, copied
 

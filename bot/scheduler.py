@@ -16,6 +16,7 @@ from bot.models import Outgoing
 from bot.notices import Notices
 from bot.ports import Store
 from bot.records import OutboxItem, SendState
+from bot.service_window import Held
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -45,6 +46,8 @@ class Delivery:
                 await channel.send(message.user_id, [message.reply])
             except Unreachable:
                 raise Undeliverable("the person blocked the bot") from None
+            except Held:
+                raise Undeliverable("outside the channel's window, no template (staff were told)") from None
             return
         if self.staff is None:
             raise Undeliverable("no staff group here")

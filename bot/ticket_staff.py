@@ -8,7 +8,7 @@ from babel import Locale
 from bot import actions, answers, audit
 from bot.actions import pack
 from bot.languages import LANGUAGES
-from bot.models import Actor, Button, MessageRef, Person, Reply
+from bot.models import Actor, Button, Media, MessageRef, Person, Reply
 from bot.ports import Store
 from bot.records import Direction, RelayKind, Ticket
 from bot.screens import menu_row
@@ -44,6 +44,9 @@ class _Answer:
 @dataclass
 class StaffInTopic:
     tickets: TicketDesk
+    # The platform of the staff group: its people get staff messages copied by reference (nothing but ids
+    # stored); people on another platform (WhatsApp) need the text and the file reference kept until sent.
+    staff_channel: str = "telegram"
 
     @property
     def store(self) -> Store:
@@ -56,8 +59,17 @@ class StaffInTopic:
         ticket = await self.store.open_ticket_of(person.id) or await self.store.last_ticket_of(person.id)
         return (person, ticket) if ticket else None
 
-    async def wrote(self, chat: int, thread: int, source: MessageRef, reply_to: int | None, text: str | None) -> bool:
-        """A staff member's message in a person's topic: relayed to the person, unless it is a note."""
+    async def wrote(
+        self,
+        chat: int,
+        thread: int,
+        source: MessageRef,
+        reply_to: int | None,
+        text: str | None,
+        media: Media | None = None,
+    ) -> bool:
+        """A staff member's message in a person's topic: relayed to the person, unless it is a note. Its text
+        and file reference are kept for people on another platform, where it cannot be copied by reference."""
         if is_note(text) or is_command(text):
             return False  # internal notes and commands for the bot stay in the group
         found = await self._ticket_in(chat, thread)
@@ -65,6 +77,8 @@ class StaffInTopic:
             return False
         if reply_to == thread:
             reply_to = None  # in a topic every message "replies" to the topic's first message
+        if found[0].channel == self.staff_channel:
+            text, media = None, None
         await self.store.add_relay(
             found[1].id,
             Direction.OUT,
@@ -73,6 +87,8 @@ class StaffInTopic:
             source_chat=source.chat,
             source_message=source.message,
             reply_to=reply_to,
+            text=text,
+            media=media,
         )
         self.tickets.wake.set()
         return True

@@ -14,7 +14,7 @@ from bot import actions, answers, bidi, hours
 from bot.clock import Clock
 from bot.content import Content
 from bot.i18n import Translator
-from bot.models import Button, MessageRef, Person, Reply
+from bot.models import Button, Media, MessageRef, Person, Reply
 from bot.normalize import is_id
 from bot.ports import Store
 from bot.records import Direction, OutboxKind, Rating, RelayKind, RelayMessage, SendState, Ticket
@@ -77,7 +77,13 @@ class TicketDesk:
         return ticket, new
 
     async def person_wrote(
-        self, person: Person, text: str, source: MessageRef | None, reply_to: int | None, urgent: bool
+        self,
+        person: Person,
+        text: str,
+        source: MessageRef | None,
+        reply_to: int | None,
+        urgent: bool,
+        media: Media | None = None,
     ) -> Reply | None:
         """A message of a person who writes to staff: into their ticket (opened if need be), in one commit
         with the urgent mark and the group's notice when it looks like an emergency. What the person is
@@ -102,6 +108,7 @@ class TicketDesk:
                     source_chat=source.chat,
                     source_message=source.message,
                     reply_to=reply_to,
+                    media=media,
                 )
             elif text:
                 await self.store.add_relay(ticket.id, Direction.IN, RelayKind.TEXT, now, text=text)

@@ -55,10 +55,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    if not settings.telegram_token:
+    if not settings.telegram_token and not settings.whatsapp_enabled:
         print(
             "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather (see README)."
-            " To talk to the bot without Telegram, run `willkommen chat`.",
+            " For WhatsApp set WHATSAPP_PHONE_ID, WHATSAPP_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN."
+            " To talk to the bot without either, run `willkommen chat`.",
             file=sys.stderr,
         )
         return 2
@@ -67,6 +68,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from handlers.telegram.app import StartupError, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.whatsapp_enabled:
+        from handlers.run import WHATSAPP_ONLY
+        from handlers.run import run as run_all
+
+        if not settings.telegram_token:
+            print(WHATSAPP_ONLY, file=sys.stderr)
+        run = run_all
     try:
         asyncio.run(run(settings))
     except ContentError as exc:
@@ -90,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_main(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings.telegram_token:
+    if settings.telegram_token or settings.whatsapp_enabled:
         return cmd_run(args)
     args.lang = None
     return cmd_chat(args)

@@ -105,3 +105,20 @@ def test_staff_chat_id_and_webhook_settings_are_read(monkeypatch):
     settings = load_settings(env_file=None)
     assert settings.staff_chat_id == -1001234567890
     assert settings.webhook_url == "https://bot.example.org/tg/hook"
+
+
+def test_whatsapp_needs_all_four_settings_and_names_the_missing(monkeypatch, tmp_path):
+    from bot.config import ConfigError, load_settings
+
+    monkeypatch.setenv("WILLKOMMEN_DB", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("WHATSAPP_PHONE_ID", "106540352242922")
+    monkeypatch.setenv("WHATSAPP_TOKEN", "EAAtoken")
+    with pytest.raises(ConfigError, match="missing: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN"):
+        load_settings(env_file=None)
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "secret")
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "verify")
+    settings = load_settings(env_file=None)
+    assert settings.whatsapp_enabled and settings.whatsapp_api_base == "https://graph.facebook.com"
+    monkeypatch.setenv("WHATSAPP_PHONE_ID", "+49 231")
+    with pytest.raises(ConfigError, match="WHATSAPP_PHONE_ID must be the phone number's id"):
+        load_settings(env_file=None)

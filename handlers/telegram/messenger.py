@@ -13,10 +13,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import ReplyParameters
+from aiogram.types import BufferedInputFile, Message, ReplyParameters
 
 from bot.messenger import Refused, TopicGone, TryLater, Unreachable
-from bot.models import MessageRef, Reply
+from bot.models import Media, MessageRef, Reply
 from handlers.telegram.delivery import deliver, edit_in_place
 
 CHANNEL = "telegram"
@@ -114,6 +114,43 @@ class TelegramMessenger:
         with translated(), _unchanged_is_fine():
             await self.bot.close_forum_topic(chat, thread)
 
+    # -- files for people on another platform (bot.messenger.FileCarrier) -------------------------------------
+
+    async def download(self, media: Media) -> bytes:
+        with translated():
+            buffer = await self.bot.download(media.ref)
+        if buffer is None:
+            raise Refused("file not found")
+        buffer.seek(0)
+        return buffer.read()
+
+    async def post_media(self, chat: int, thread: int, media: Media, data: bytes, reply_to: int | None = None) -> int:
+        file = BufferedInputFile(data, media.filename or _default_name(media))
+        caption = media.caption[:1024] or None
+        reply = _reply(reply_to)
+        with translated():
+            if media.kind == "photo":
+                sent = await self.bot.send_photo(
+                    chat, file, message_thread_id=thread, caption=caption, reply_parameters=reply
+                )
+            elif media.kind == "voice" and media.mime.startswith("audio/ogg"):
+                sent = await self.bot.send_voice(
+                    chat, file, message_thread_id=thread, caption=caption, reply_parameters=reply
+                )
+            elif media.kind in ("voice", "audio"):
+                sent = await self.bot.send_audio(
+                    chat, file, message_thread_id=thread, caption=caption, reply_parameters=reply
+                )
+            elif media.kind == "video":
+                sent = await self.bot.send_video(
+                    chat, file, message_thread_id=thread, caption=caption, reply_parameters=reply
+                )
+            else:
+                sent = await self.bot.send_document(
+                    chat, file, message_thread_id=thread, caption=caption, reply_parameters=reply
+                )
+        return sent.message_id
+
 
 @contextlib.contextmanager
 def _unchanged_is_fine() -> Iterator[None]:
@@ -122,6 +159,33 @@ def _unchanged_is_fine() -> Iterator[None]:
     except TelegramBadRequest as exc:
         if "TOPIC_NOT_MODIFIED" not in exc.message:  # open (or closed, or named so) already: fine
             raise
+
+
+_EXTENSIONS = {"photo": "jpg", "voice": "ogg", "audio": "mp3", "video": "mp4", "sticker": "webp"}
+
+
+def _default_name(media: Media) -> str:
+    return f"{media.kind}.{_EXTENSIONS.get(media.kind, 'bin')}"
+
+
+def media_of(message: Message) -> Media | None:
+    """A staff member's file, by its Telegram file id: for people on another platform, who get it as bytes."""
+    caption = message.caption or ""
+    if message.photo:
+        return Media("photo", message.photo[-1].file_id, "image/jpeg", "photo.jpg", caption)
+    if message.voice:
+        return Media("voice", message.voice.file_id, message.voice.mime_type or "audio/ogg", "voice.ogg", caption)
+    if message.audio:
+        audio = message.audio
+        return Media("audio", audio.file_id, audio.mime_type or "audio/mpeg", audio.file_name or "audio.mp3", caption)
+    if message.video:
+        video = message.video
+        return Media("video", video.file_id, video.mime_type or "video/mp4", video.file_name or "video.mp4", caption)
+    if message.document:
+        document = message.document
+        mime = document.mime_type or "application/octet-stream"
+        return Media("document", document.file_id, mime, document.file_name or "file", caption)
+    return None
 
 
 def telegram_ports(bot: Bot) -> tuple[TelegramMessenger, dict[str, TelegramMessenger]]:

@@ -18,7 +18,7 @@ from bot.messenger import SendError
 from bot.models import Actor, MessageRef, Reply
 from bot.replies import Answers
 from bot.topics import TopicKeeper
-from handlers.telegram.messenger import TelegramMessenger
+from handlers.telegram.messenger import TelegramMessenger, media_of
 from handlers.telegram.middlewares import StaffOnly
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ async def topic_message(message: Message, app: App) -> None:
         MessageRef(message.chat.id, message.message_id),
         reply_to,
         message.text or message.caption,
+        media_of(message),
     )
 
 

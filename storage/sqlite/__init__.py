@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from storage.sqlite.announcements import AnnouncementRows
 from storage.sqlite.appointments import AppointmentRows
 from storage.sqlite.base import DEFAULT_TIMEZONE
+from storage.sqlite.channel_messages import ChannelMessageRows
 from storage.sqlite.events import EventRows
 from storage.sqlite.figures import FigureRows
 from storage.sqlite.messages import MessageRows
@@ -19,6 +20,7 @@ from storage.sqlite.tickets import TicketRows
 
 
 class SqliteStore(
+    ChannelMessageRows,
     PeopleRows,
     AppointmentRows,
     TicketRows,

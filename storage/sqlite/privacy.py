@@ -83,7 +83,8 @@ class PrivacyRows(FigureRows, SqliteBase):
         async with self.transaction():
             return {
                 "ticket_texts": await self._count(
-                    "UPDATE relay SET text = NULL, buttons = NULL WHERE text IS NOT NULL AND ticket_id IN"
+                    "UPDATE relay SET text = NULL, buttons = NULL, media = NULL"
+                    " WHERE (text IS NOT NULL OR media IS NOT NULL) AND ticket_id IN"
                     " (SELECT id FROM tickets WHERE state = 'closed' AND closed_at < ?)",
                     cut,
                 ),
@@ -103,6 +104,7 @@ class PrivacyRows(FigureRows, SqliteBase):
                 "outbox": await self._count(
                     "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'failed') AND due_at < ?", cut
                 ),
+                "channel_messages": await self._count("DELETE FROM channel_messages WHERE created_at < ?", cut),
             }
 
     async def add_audit(

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.models import Button
+from bot.models import Button, Media
 from bot.records import Direction, Rating, RelayKind, RelayMessage, SendState, Ticket, TicketState
 from storage.sqlite.base import SqliteBase, at, ts, when
 
@@ -41,6 +41,16 @@ def buttons_from_json(value: str | None) -> Rows:
     return tuple(tuple(Button(label, action) for label, action in row) for row in json.loads(value))
 
 
+def media_json(media: Media | None) -> str | None:
+    if media is None:
+        return None
+    return json.dumps([media.kind, media.ref, media.mime, media.filename, media.caption], ensure_ascii=False)
+
+
+def media_from_json(value: str | None) -> Media | None:
+    return Media(*json.loads(value)) if value else None
+
+
 def relay_message(row: dict[str, Any]) -> RelayMessage:
     return RelayMessage(
         id=row["id"],
@@ -58,6 +68,7 @@ def relay_message(row: dict[str, Any]) -> RelayMessage:
         target_message=row["target_message"],
         created_at=at(row["created_at"]),
         sent_at=when(row["sent_at"]),
+        media=media_from_json(row.get("media")),
     )
 
 
@@ -146,11 +157,12 @@ class TicketRows(SqliteBase):
         reply_to: int | None = None,
         text: str | None = None,
         buttons: Rows = (),
+        media: Media | None = None,
     ) -> int | None:
         """Store a message to relay; None if this very message is stored already (delivered twice)."""
         cursor = await self._write(
             "INSERT OR IGNORE INTO relay (ticket_id, direction, kind, source_chat, source_message, reply_to, text,"
-            " buttons, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " buttons, created_at, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ticket_id,
                 str(direction),
@@ -161,6 +173,7 @@ class TicketRows(SqliteBase):
                 text,
                 buttons_json(buttons),
                 ts(now),
+                media_json(media),
             ),
         )
         return int(cursor.lastrowid or 0) if cursor.rowcount else None

@@ -160,6 +160,7 @@ class FakeTelegram:
 
     def routes(self, app: web.Application) -> None:
         # Any path prefix is accepted, so a bot pointed at ".../selfhosted" is seen calling there.
+        app.router.add_get(r"/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", r"/{prefix:(?:[^/]+/)*}bot{token}/{method}", self._handle)
 
     async def start(self) -> str:
@@ -715,6 +716,80 @@ class FakeTelegram:
         message["message_id"] = self._new_message_id(chat["id"])
         self._messages[(chat["id"], message["message_id"])] = message
         return message
+
+    def _upload(self, params: dict[str, Any], field: str) -> tuple[str, str, bytes]:
+        """A file parameter: a new upload (multipart) or a file_id sent before; (file_id, name, data)."""
+        value = params.get(field)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value.removeprefix("attach://"))
+        if isinstance(value, str) and value in self.files:
+            name, data = self.files[value]
+            return value, name, data
+        if isinstance(value, str) and value:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if not hasattr(value, "file"):
+            raise ApiError(400, f"Bad Request: there is no {field} in the request")
+        data = value.file.read()
+        if not data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        file_id = f"{field}{len(self.files) + 1}"
+        self.files[file_id] = (value.filename, data)
+        return file_id, value.filename, data
+
+    async def _send_file(self, params: dict[str, Any], field: str) -> dict[str, Any]:
+        """sendPhoto, sendVoice, sendAudio, sendVideo: the file kept, the message shaped like Telegram's."""
+        chat = self._chat(params)
+        file_id, _name, data = self._upload(params, field)
+        described: Any = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data)}
+        if field == "photo":
+            described = [{**described, "width": 800, "height": 600}]
+        elif field in ("voice", "audio", "video"):
+            described["duration"] = 1
+            if field == "video":
+                described.update(width=640, height=480)
+        message = {
+            "message_id": 0,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._me(),
+            field: described,
+            **self._thread(chat, params),
+            **self._reply_to(chat, params),
+        }
+        if params.get("caption"):
+            message["caption"] = self._text(params, "caption")
+        message["message_id"] = self._new_message_id(chat["id"])
+        self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "photo")
+
+    async def api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "voice")
+
+    async def api_sendAudio(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "audio")
+
+    async def api_sendVideo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "video")
+
+    async def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        _, data = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data), "file_path": f"f/{file_id}"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET {base}/file/bot{token}/{file_path}: the bytes of a file getFile described."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        file_id = request.match_info["path"].removeprefix("f/")
+        if file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        self.arrived.append("download")
+        return web.Response(body=self.files[file_id][1])
 
     async def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         target = self._chat(params)

@@ -1,0 +1,1 @@
+"""The WhatsApp channel (Cloud API, on pywa): see handlers/whatsapp/app.py."""
