@@ -194,6 +194,10 @@ class WhatsAppMessenger:
                 quote = None
         return last
 
+    async def answer(self, user_id: str, replies: Sequence[Reply], edit_message: int | None = None) -> None:
+        """WhatsApp cannot edit a message: the answer comes as new messages."""
+        await self.send(user_id, replies)
+
     async def more(self, user_id: str, token: str, lang: str) -> bool:
         """The next page of a long list (its "more" row was chosen); False when the page is forgotten."""
         page = self.pages.take(token)
