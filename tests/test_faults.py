@@ -46,7 +46,7 @@ async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_noth
             process.send_signal(signal.SIGKILL)
 
     try:
-        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
+        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=240)
         fake.fail(None, 502, times=1_000_000)  # nothing the bot sends gets through before the kill
         fake.on_confirm = kill
         for user in users:
@@ -62,7 +62,7 @@ async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_noth
     fake.stop_failing()
     process = await start(fake, db)
     try:
-        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=90)
+        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=240)
         await asyncio.sleep(1.0)
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 30)
