@@ -46,7 +46,7 @@ async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_noth
             process.send_signal(signal.SIGKILL)
 
     try:
-        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
+        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=240)
         fake.fail(None, 502, times=1_000_000)  # nothing the bot sends gets through before the kill
         fake.on_confirm = kill
         for user in users:
@@ -62,7 +62,7 @@ async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_noth
     fake.stop_failing()
     process = await start(fake, db)
     try:
-        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=90)
+        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=240)
         await asyncio.sleep(1.0)
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 30)
@@ -81,14 +81,14 @@ async def test_an_outage_ends_with_everyone_answered_once(fake, tmp_path: Path, 
         fake.fail(None, 502, times=1_000_000)  # the Bot API answers 502 to everything but getUpdates
         for user in users:
             user.says("where is the office")
-        await fake.wait_for(lambda: inbox_states(db).get("done") == len(users), timeout=30)
-        await fake.wait_for(lambda: reply_states(db).get("pending") == len(users), timeout=30)
+        await fake.wait_for(lambda: inbox_states(db).get("done") == len(users), timeout=120)
+        await fake.wait_for(lambda: reply_states(db).get("pending") == len(users), timeout=120)
         clock.advance(timedelta(minutes=1))  # more tries, still down
-        await fake.wait_for(lambda: sum(c.status == 502 for c in fake.calls) >= 3 * len(users), timeout=30)
+        await fake.wait_for(lambda: sum(c.status == 502 for c in fake.calls) >= 3 * len(users), timeout=120)
         assert all(fake.messages_to(u.chat_id) == [] for u in users)
         fake.stop_failing()  # back
         clock.advance(timedelta(minutes=10))
-        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=30)
+        await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=120)
         await asyncio.sleep(0.5)
         assert running.channel.background.replies.delivered == len(users)
     assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
@@ -174,13 +174,13 @@ async def test_a_locked_database_keeps_the_updates_and_answers_when_it_is_free(f
         try:
             for user in users:
                 user.says("where is the office")
-            await fake.wait_for(lambda: "locked" in caplog.text, timeout=30)
+            await fake.wait_for(lambda: "locked" in caplog.text, timeout=120)
             assert all(fake.messages_to(u.chat_id) == [] for u in users)
         finally:
             other.execute("ROLLBACK")
             other.close()
         for user in users:
-            await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+            await fake.wait_for_messages(user.chat_id, 1, timeout=120)
         await asyncio.sleep(0.5)
     assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
     assert inbox_states(db) == {"done": len(users)}
@@ -199,10 +199,10 @@ async def test_a_full_disk_keeps_the_updates_and_answers_when_there_is_room(fake
         await store._write(f"PRAGMA max_page_count = {row['page_count']}")  # type: ignore[attr-defined]
         for user in users:
             user.says("wo ist das büro " + "bitte " * 60)
-        await fake.wait_for(lambda: "disk full" in caplog.text, timeout=30)
+        await fake.wait_for(lambda: "disk full" in caplog.text, timeout=120)
         await store._write("PRAGMA max_page_count = 1073741823")  # type: ignore[attr-defined]
         for user in users:
-            await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+            await fake.wait_for_messages(user.chat_id, 1, timeout=120)
         await asyncio.sleep(0.5)
     assert [len(fake.messages_to(u.chat_id)) for u in users] == [1] * len(users)
     assert inbox_states(db) == {"done": len(users)}
