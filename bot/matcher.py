@@ -34,6 +34,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import random
 import re
 import threading
@@ -823,6 +824,8 @@ def _failed(why: str) -> str:
 
 
 def _resolve_embedder(embedder: "Embedder | str | None") -> tuple["CachedEmbedder | None", str]:
+    if embedder is None and os.environ.get("WILLKOMMEN_EMBEDDER", "").strip() == "none":
+        embedder = "none"
     if embedder == "none":
         return None, "off: lexical only (by request)"
     try:

@@ -94,6 +94,13 @@ def test_the_adapter_is_chosen_by_configuration(monkeypatch):
         embedder_from_config("word2vec")
 
 
+def test_none_means_lexical_only_on_purpose(content, monkeypatch, caplog):
+    monkeypatch.setenv("WILLKOMMEN_EMBEDDER", "none")
+    lexical = Matcher.from_content(content)
+    assert lexical.semantic_status.startswith("off") and lexical._semantic is None
+    assert not any("FAILED" in record.getMessage() for record in caplog.records)  # chosen, not a failure
+
+
 def test_a_model_that_does_not_load_is_said_not_hidden(content, caplog, monkeypatch, tmp_path):
     pytest.importorskip("bot")  # sentence-transformers is no dependency: it is not installed in tests
     try:
