@@ -17,7 +17,7 @@ from bot.models import Incoming
 from bot.records import Question
 from bot.scheduler import Scheduler
 
-BIKE = "Kann ich mein Fahrrad reparieren lassen?"
+BIKE = "Wie repariere ich mein Fahrrad?"
 BIKE_AGAIN = "Wo kann man Fahrrad reparieren lassen?"
 
 
@@ -83,7 +83,7 @@ async def test_weekly_digest_lists_groups_and_learn_by_group_number(tmp_path, mo
     questions = [
         ("g1", BIKE),
         ("g2", "where can I get my bike repaired?"),
-        ("g3", "Fahrrad reparieren lassen wo?"),
+        ("g3", "Wie repariere ich mein altes Fahrrad?"),
         ("g4", "Mein Hund bellt die ganze Nacht"),
     ]
     for user, text in questions:

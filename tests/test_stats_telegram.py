@@ -36,7 +36,7 @@ async def test_learn_in_a_ticket_topic_teaches_the_bot(fake, tmp_path: Path, clo
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4960, "Amina", "de")
         await agreed(fake, user)
-        thread, _card = await open_ticket(fake, user, "Kann ich mein Fahrrad reparieren lassen?")
+        thread, _card = await open_ticket(fake, user, "Wie repariere ich mein Fahrrad?")
         worker = fake.user(4961, "Team", "de")
         fake.topic_message(staff, thread, worker, "/learn leisure")
         await fake.wait_for(lambda: "'leisure'" in fake.messages_in_topic(STAFF_ID, thread)[-1].get("text", ""))
