@@ -156,20 +156,23 @@ def ask(tr: Translator, person: Person) -> Reply:
     return Reply(text, person.language, rows)
 
 
-def unsure(tr: Translator, person: Person) -> Reply:
-    text = (
-        tr.gettext(
-            "I am not sure I understood your question, and I do not want to give you a wrong answer."
-            " I can pass your question to a person from the team. Or choose a topic in the menu."
-        )
-        + "\n\n🆘 "
-        + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
-    )
+def _not_answered(tr: Translator, person: Person, says: str, offered: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    """No answer from the bot: what it says, the emergency numbers, then any offered topics, a person, the menu."""
+    text = says + "\n\n🆘 " + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
     rows = (
+        *offered,
         (Button("🙋 " + tr.gettext("Ask a person"), actions.TO_STAFF),),
         (Button("🏠 " + tr.gettext("Menu"), pack(actions.MENU, new_message=True)),),
     )
     return Reply(text, person.language, rows)
+
+
+def unsure(tr: Translator, person: Person) -> Reply:
+    says = tr.gettext(
+        "I am not sure I understood your question, and I do not want to give you a wrong answer."
+        " I can pass your question to a person from the team. Or choose a topic in the menu."
+    )
+    return _not_answered(tr, person, says)
 
 
 TOPIC_ICONS = {
@@ -188,35 +191,20 @@ def topic_title(content: Content, faq_id: str, lang: str) -> str:
 
 def did_you_mean(content: Content, tr: Translator, person: Person, choices: tuple[str, ...]) -> Reply:
     """Unsure between a few topics: offer them, and a person, rather than guess."""
-    text = (
-        tr.gettext("I am not sure what you mean. Is it one of these topics?")
-        + "\n\n🆘 "
-        + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
-    )
-    rows: list[tuple[Button, ...]] = [
+    offered = tuple(
         (Button(topic_title(content, faq_id, person.language), pack(actions.DID_YOU_MEAN, faq_id)),)
         for faq_id in choices[:3]
-    ]
-    rows.append((Button("🙋 " + tr.gettext("Ask a person"), actions.TO_STAFF),))
-    rows.append((Button("🏠 " + tr.gettext("Menu"), pack(actions.MENU, new_message=True)),))
-    return Reply(text, person.language, tuple(rows))
+    )
+    return _not_answered(tr, person, tr.gettext("I am not sure what you mean. Is it one of these topics?"), offered)
 
 
 def not_ours(tr: Translator, person: Person) -> Reply:
     """A question about another city or authority, or one the office does not answer (asylum, a court ...)."""
-    text = (
-        tr.gettext(
-            "I can only answer questions about the lokal willkommen offices in Dortmund."
-            " A person from the team can try to help you with this question."
-        )
-        + "\n\n🆘 "
-        + tr.gettext("In an emergency call 112 (ambulance, fire) or 110 (police).")
+    says = tr.gettext(
+        "I can only answer questions about the lokal willkommen offices in Dortmund."
+        " A person from the team can try to help you with this question."
     )
-    rows = (
-        (Button("🙋 " + tr.gettext("Ask a person"), actions.TO_STAFF),),
-        (Button("🏠 " + tr.gettext("Menu"), pack(actions.MENU, new_message=True)),),
-    )
-    return Reply(text, person.language, rows)
+    return _not_answered(tr, person, says)
 
 
 def stale_button(content: Content, tr: Translator, person: Person) -> Reply:

@@ -140,17 +140,7 @@ async def open_world(tmp: Path) -> World:
     clock = ManualClock(START)
     db = tmp / "fuzz.sqlite3"
     settings = settings_for(fake, db, STAFF_CHAT_ID=str(STAFF_ID))
-    # The channel is under test here, not the answering: with the lexical matcher alone ~2,000 hostile updates
-    # stay within minutes (random text reaches the embedder in test_the_core_answers_any_incoming).
-    configured = os.environ.get("WILLKOMMEN_EMBEDDER")
-    os.environ["WILLKOMMEN_EMBEDDER"] = "none"
-    try:
-        app = await build_app(settings, clock)
-    finally:
-        if configured is None:
-            os.environ.pop("WILLKOMMEN_EMBEDDER", None)
-        else:
-            os.environ["WILLKOMMEN_EMBEDDER"] = configured
+    app = await build_app(settings, clock)
     channel = TelegramChannel(settings, app, make_bot(settings, request_timeout=10), clock)
     await channel.start()
     world = World(fake, channel, clock, db, app.content)
@@ -727,8 +717,9 @@ def test_the_webhook_survives_what_aiogram_cannot_parse(tmp_path: Path, unused_p
                     await fake.wait_for_messages(user.chat_id, 1)
         finally:
             await fake.stop()
-        assert set(statuses) <= {200, 500}, set(statuses)
-        assert 500 in statuses
+        # 400: a body that is not an update (issue 19: one log line, no traceback); 200: skipped or handled.
+        assert set(statuses) <= {200, 400}, set(statuses)
+        assert 400 in statuses
 
     asyncio.run(scenario())
 
