@@ -507,8 +507,13 @@ async def _check(world: World, update: dict[str, Any], expect: Expect, calls: li
             and c.status == 200
             for c in calls
         ), f"a press was not answered (the spinner keeps turning)\n{_short(update)}"
+    # An edit refused with 400 and nothing sent after it is "message is not modified": the same screen pressed
+    # again, already on the person's screen (any other refused edit is followed by a new message).
     answered = any(
-        c.method in ANSWERS and str(c.params.get("chat_id")) == chat and (c.status == 200 or blocked) for c in calls
+        c.method in ANSWERS
+        and str(c.params.get("chat_id")) == chat
+        and (c.status == 200 or blocked or (c.method == "editMessageText" and c.status == 400))
+        for c in calls
     )
     if answered:
         return world.count("answered (to a blocked bot: tried)" if blocked else "answered")
