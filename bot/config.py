@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.languages import LANGUAGES
 
+TELEGRAM_LIBRARIES = ("ptb", "aiogram")
+DEFAULT_TELEGRAM_LIBRARY = "ptb"
+
 
 class ConfigError(Exception):
     """A configuration problem, worded for the person starting the bot."""
@@ -30,6 +33,8 @@ class Settings(BaseSettings):
     default_language: str = Field("de", validation_alias=AliasChoices("WILLKOMMEN_DEFAULT_LANGUAGE"))
     telegram_token: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN"))
     telegram_api_base: str = Field("https://api.telegram.org", validation_alias=AliasChoices("TELEGRAM_API_BASE"))
+    # Which library runs the Telegram channel (the default and why: README, "Telegram libraries").
+    telegram_library: str = Field(DEFAULT_TELEGRAM_LIBRARY, validation_alias=AliasChoices("TELEGRAM_LIBRARY"))
     webhook_url: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL"))
     webhook_secret: str | None = Field(None, validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET"))
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("WILLKOMMEN_HOST"))
@@ -125,6 +130,15 @@ class Settings(BaseSettings):
         if not bot_id.isdigit() or len(secret) < 20:
             raise ValueError("does not look like a token from @BotFather (digits, a colon, then the secret)")
         return value
+
+    @field_validator("telegram_library", mode="before")
+    @classmethod
+    def _known_library(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            return DEFAULT_TELEGRAM_LIBRARY
+        if not isinstance(value, str) or value.strip().lower() not in TELEGRAM_LIBRARIES:
+            raise ValueError(f"must be one of {', '.join(TELEGRAM_LIBRARIES)}")
+        return value.strip().lower()
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -240,6 +254,7 @@ _ENV_NAMES = {
     "content_dir": "WILLKOMMEN_CONTENT",
     "default_language": "WILLKOMMEN_DEFAULT_LANGUAGE",
     "telegram_token": "TELEGRAM_BOT_TOKEN",
+    "telegram_library": "TELEGRAM_LIBRARY",
     "whatsapp_phone_id": "WHATSAPP_PHONE_ID",
     "whatsapp_token": "WHATSAPP_TOKEN",
     "whatsapp_app_secret": "WHATSAPP_APP_SECRET",

@@ -130,3 +130,34 @@ class StaffChats:
     def all(self) -> frozenset[int]:
         chats: Iterable[int] = self.by_office.values()
         return frozenset(chats) | ({self.default} if self.default is not None else frozenset())
+
+
+class NoStaffRoom:
+    """Without Telegram there is no staff group: what would go there is refused (and logged by the loops)."""
+
+    async def post(self, chat: int, replies: Sequence[Reply], thread: int | None = None) -> int | None:
+        raise Refused("no staff group: staff work in Telegram (TELEGRAM_BOT_TOKEN, STAFF_CHAT_ID)")
+
+    async def edit(self, chat: int, message_id: int, reply: Reply) -> None:
+        raise Refused("no staff group")
+
+    async def copy_into(self, chat: int, thread: int, source: MessageRef, reply_to: int | None = None) -> int:
+        raise Refused("no staff group")
+
+    async def create_topic(self, chat: int, title: str) -> int:
+        raise Refused("no staff group")
+
+    async def reopen_topic(self, chat: int, thread: int) -> None:
+        raise Refused("no staff group")
+
+    async def rename_topic(self, chat: int, thread: int, title: str) -> None:
+        raise Refused("no staff group")
+
+    async def close_topic(self, chat: int, thread: int) -> None:
+        raise Refused("no staff group")
+
+    async def download(self, media: Media) -> bytes:
+        raise Refused("no staff group")
+
+    async def post_media(self, chat: int, thread: int, media: Media, data: bytes, reply_to: int | None = None) -> int:
+        raise Refused("no staff group")

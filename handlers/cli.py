@@ -63,36 +63,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-    from handlers.telegram.app import StartupError, run
+    from handlers.run import WHATSAPP_ONLY, run
+    from handlers.telegram.startup import StartupError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.whatsapp_enabled:
-        from handlers.run import WHATSAPP_ONLY
-        from handlers.run import run as run_all
-
-        if not settings.telegram_token:
-            print(WHATSAPP_ONLY, file=sys.stderr)
-        run = run_all
+    if not settings.telegram_token:
+        print(WHATSAPP_ONLY, file=sys.stderr)
     try:
         asyncio.run(run(settings))
     except ContentError as exc:
         print(f"{exc} (WILLKOMMEN_CONTENT={settings.content_path})", file=sys.stderr)
         return 2
-    except TelegramUnauthorizedError:
-        print(
-            "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized: revoked or mistyped):"
-            " copy the bot's current token from @BotFather.",
-            file=sys.stderr,
-        )
-        return 2
     except StartupError as exc:
         print(exc, file=sys.stderr)
-        return 2
-    except TelegramNetworkError as exc:
-        print(f"Cannot reach the Telegram Bot API at {settings.telegram_api_base}: {exc.message}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     return 0
 
 

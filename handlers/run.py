@@ -14,8 +14,8 @@ import uuid
 from bot.bootstrap import build_app
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.messenger import PersonChannel, StaffRoom
-from handlers.whatsapp.app import NoStaffRoom, WhatsAppChannel, client_for
+from bot.messenger import NoStaffRoom, PersonChannel, StaffRoom
+from handlers.telegram.words import CHANNEL as TELEGRAM
 
 log = logging.getLogger(__name__)
 WHATSAPP_ONLY = (
@@ -40,22 +40,21 @@ async def run(
     app = await build_app(settings, clock)
     telegram = None
     whatsapp = None
-    bot = None
     try:
         people: dict[str, PersonChannel] = {}
         staff: StaffRoom = NoStaffRoom()
         boot_id = uuid.uuid4().hex
         if settings.telegram_token:
-            from handlers.telegram.app import TelegramChannel, make_bot
-            from handlers.telegram.messenger import CHANNEL as TELEGRAM
+            from handlers.telegram_adapters import make_channel  # imports the chosen library only
 
-            bot = make_bot(settings)
-            telegram = TelegramChannel(settings, app, bot, clock, boot_id=boot_id, tick_seconds=tick_seconds)
+            telegram = make_channel(settings, app, clock, boot_id=boot_id, tick_seconds=tick_seconds)
             people[TELEGRAM] = telegram.messenger
             staff = telegram.messenger
         else:
             log.warning(WHATSAPP_ONLY)
         if settings.whatsapp_enabled:
+            from handlers.whatsapp.app import WhatsAppChannel, client_for
+
             whatsapp = WhatsAppChannel(settings, app, client_for(settings), clock, boot_id)
             people[whatsapp.messenger.name] = whatsapp.messenger
         background = app.background(staff, people, boot_id)
@@ -64,6 +63,7 @@ async def run(
             await telegram.start()
         if whatsapp is not None:
             await whatsapp.start()
+        webhook = await telegram.open_webhook() if telegram is not None and settings.webhook_url else None
 
         async def loops() -> None:
             try:
@@ -71,19 +71,22 @@ async def run(
             finally:
                 await background.settle()
 
+        # The loops start once nothing of the start can fail (they end before the store closes, below).
         looping = asyncio.create_task(loops())
-        if telegram is None:
-            await stop.wait()
-        elif settings.webhook_url:
-            await telegram.run_webhook(stop)
-        else:
-            await telegram.run_polling(stop)
-        stop.set()
-        await looping
+        try:
+            if telegram is None:
+                await stop.wait()
+            elif webhook is not None:
+                await telegram.serve_webhook(webhook, stop)
+            else:
+                await telegram.run_polling(stop)
+        finally:
+            stop.set()
+            await looping
     finally:
         if whatsapp is not None:
             await whatsapp.stop()
             await whatsapp.close()
-        if bot is not None:
-            await bot.session.close()
+        if telegram is not None:
+            await telegram.close()
         await app.close()

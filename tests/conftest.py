@@ -62,11 +62,23 @@ def engine(store, content, matcher, translators, clock) -> Engine:
     return wire(store, content, translators, clock, matcher).engine
 
 
+# The conformance suite (issue 17): every test that runs the Telegram channel against the fake Bot API runs once
+# per adapter (TELEGRAM_LIBRARY). A test meant for one adapter only parametrises `telegram_library` itself and
+# says why (a test's own parametrisation overrides this fixture).
+TELEGRAM_LIBRARIES = ("ptb", "aiogram")
+
+
+@pytest.fixture(params=TELEGRAM_LIBRARIES)
+def telegram_library(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-async def fake():
+async def fake(telegram_library: str):
     from fakebot import FakeTelegram
 
     server = FakeTelegram()
+    server.library = telegram_library  # read by tests/telegram_env.py: which adapter runs against it
     await server.start()
     yield server
     await server.stop()

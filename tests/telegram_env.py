@@ -1,4 +1,5 @@
-"""Run the real Telegram channel (aiogram, real SQLite, controllable clock) against the fake Bot API server."""
+"""Run the real Telegram channel (python-telegram-bot or aiogram, as `fake.library` says; real SQLite,
+controllable clock) against the fake Bot API server."""
 
 import asyncio
 import contextlib
@@ -6,19 +7,23 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fakebot import FakeTelegram
 
 from bot.bootstrap import build_app
 from bot.clock import ManualClock
 from bot.config import load_settings
-from handlers.telegram.app import TelegramChannel, make_bot
-from handlers.telegram.middlewares import RetryRequests
+from handlers.telegram_adapters import make_channel
+
+
+def library_of(fake: FakeTelegram) -> str:
+    return getattr(fake, "library", "ptb")
 
 
 @dataclass
 class RunningBot:
-    channel: TelegramChannel
+    channel: Any  # handlers.telegram_ptb.app.PtbChannel or handlers.telegram.app.TelegramChannel
     stop: asyncio.Event
     task: asyncio.Task
 
@@ -28,6 +33,7 @@ def settings_for(fake: FakeTelegram, db: Path, **env: str):
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE": fake.base_url,
         "WILLKOMMEN_DB": str(db),
+        "TELEGRAM_LIBRARY": library_of(fake),
         **env,
     }
     saved = {k: os.environ.get(k) for k in values}
@@ -49,8 +55,7 @@ async def running_bot(
     """`retry_delay`: the first pause of the client's own retries (0.5 s, then doubled, 6 tries)."""
     settings = settings_for(fake, db, **env)
     app = await build_app(settings, clock)
-    bot = make_bot(settings, request_timeout=3, retry=RetryRequests(first_delay=retry_delay))
-    channel = TelegramChannel(settings, app, bot, clock, tick_seconds=0.2)
+    channel = make_channel(settings, app, clock, request_timeout=3, tick_seconds=0.2, retry_delay=retry_delay)
     stop = asyncio.Event()
     try:
         await channel.start()
@@ -67,7 +72,7 @@ async def running_bot(
         if "task" in locals():
             await asyncio.wait_for(task, 30)
             await asyncio.wait_for(scheduler, 30)
-        await bot.session.close()
+        await channel.close()
         await app.close()
 
 
@@ -83,11 +88,14 @@ async def open_ticket_from_menu(fake, user, question: str) -> int:
     return thread
 
 
-async def start_willkommen_run(env: dict[str, str]) -> asyncio.subprocess.Process:
-    """`willkommen run` as its own process (for tests that stop or kill it)."""
+async def start_willkommen_run(env: dict[str, str], fake: FakeTelegram | None) -> asyncio.subprocess.Process:
+    """`willkommen run` as its own process (for tests that stop or kill it), on `fake`'s adapter."""
     import sys
 
     from conftest import ROOT
+
+    if fake is not None:
+        env = {**env, "TELEGRAM_LIBRARY": library_of(fake)}
 
     return await asyncio.create_subprocess_exec(
         sys.executable,

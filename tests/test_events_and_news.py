@@ -9,7 +9,6 @@ from telegram_env import agreed, running_bot
 
 from bot.bidi import strip_isolates
 from bot.broadcast import Broadcaster
-from handlers.telegram.messenger import telegram_ports
 
 STAFF_ID = -1004444
 
@@ -178,16 +177,20 @@ async def test_an_announcement_reaches_everyone_who_agreed_once_in_their_languag
     assert not [m for m in fake.messages_to(no_news.chat_id) if any(w in m.get("text", "") for w in words)]
 
 
+def ports(channel):
+    """The staff room and the people's channels of a Telegram channel that is not running."""
+    return channel.messenger, {"telegram": channel.messenger}
+
+
 async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_once(fake, tmp_path: Path, clock):
-    from telegram_env import settings_for
+    from telegram_env import make_channel, settings_for
 
     from bot.bootstrap import build_app
-    from handlers.telegram.app import make_bot
 
     fake.staff_group(STAFF_ID)
     settings = settings_for(fake, tmp_path / "db.sqlite3", STAFF_CHAT_ID=str(STAFF_ID))
     app = await build_app(settings, clock)
-    bot = make_bot(settings, request_timeout=3)
+    bot = make_channel(settings, app, clock, request_timeout=3)
     store = app.store
     users = [fake.user(7000 + i, f"U{i}", ("de", "en", "ar", "fa", "ti")[i % 5]) for i in range(80)]
     for user in users:
@@ -198,7 +201,7 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     announcement_id = await store.create_announcement(
         "all", await store.audience("all", None), {"de": "Hallo alle", "en": "Hello all"}, clock.now()
     )
-    first = Broadcaster(*telegram_ports(bot), store, app.announcements, clock, "first-run", STAFF_ID, rate=25)
+    first = Broadcaster(*ports(bot), store, app.announcements, clock, "first-run", STAFF_ID, rate=25)
     task = asyncio.create_task(first.send(announcement_id, asyncio.Event()))
     await fake.wait_for(lambda: sum(len(fake.messages_to(u.chat_id)) for u in users) >= 30, timeout=30)
     task.cancel()  # killed halfway
@@ -207,10 +210,10 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
     except asyncio.CancelledError:
         pass
     halfway = sum(len(fake.messages_to(u.chat_id)) for u in users)
-    second = Broadcaster(*telegram_ports(bot), store, app.announcements, clock, "second-run", STAFF_ID, rate=25)
+    second = Broadcaster(*ports(bot), store, app.announcements, clock, "second-run", STAFF_ID, rate=25)
     await second.send(announcement_id, asyncio.Event())
     final = await store.announcement(announcement_id)
-    await bot.session.close()
+    await bot.close()
     await app.close()
     counts = [len(fake.messages_to(u.chat_id)) for u in users]
     assert 30 <= halfway < 80
@@ -222,14 +225,13 @@ async def test_killing_the_sender_halfway_and_restarting_sends_everyone_exactly_
 
 
 async def _broadcast_setup(fake, tmp_path: Path, clock, people: int):
-    from telegram_env import settings_for
+    from telegram_env import make_channel, settings_for
 
     from bot.bootstrap import build_app
-    from handlers.telegram.app import make_bot
 
     settings = settings_for(fake, tmp_path / "db.sqlite3", STAFF_CHAT_ID=str(STAFF_ID))
     app = await build_app(settings, clock)
-    bot = make_bot(settings, request_timeout=3)
+    bot = make_channel(settings, app, clock, request_timeout=3)
     users = [fake.user(8000 + i, f"B{i}", "en") for i in range(people)]
     for user in users:
         person = await app.store.create_person("telegram", str(user.id), "en", "chosen", clock.now())
@@ -243,16 +245,14 @@ async def _broadcast_setup(fake, tmp_path: Path, clock, people: int):
 async def test_staff_can_stop_a_running_announcement(fake, tmp_path: Path, clock):
     fake.staff_group(STAFF_ID)
     app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 60)
-    sender = Broadcaster(
-        *telegram_ports(bot), app.store, app.announcements, clock, "run", STAFF_ID, rate=20, progress_every=0.2
-    )
+    sender = Broadcaster(*ports(bot), app.store, app.announcements, clock, "run", STAFF_ID, rate=20, progress_every=0.2)
     task = asyncio.create_task(sender.send(announcement_id, asyncio.Event()))
     await fake.wait_for(lambda: sum(len(fake.messages_to(u.chat_id)) for u in users) >= 10, timeout=20)
     assert await app.announcements.stop(announcement_id)
     await asyncio.wait_for(task, 20)
     final = await app.store.announcement(announcement_id)
     got = sum(len(fake.messages_to(u.chat_id)) for u in users)
-    await bot.session.close()
+    await bot.close()
     await app.close()
     assert final.status == "stopped" and 10 <= got < 60
     report = fake.messages_to(STAFF_ID)[-1]["text"]
@@ -264,11 +264,11 @@ async def test_429_waits_and_blocked_people_become_inactive(fake, tmp_path: Path
     app, bot, users, announcement_id = await _broadcast_setup(fake, tmp_path, clock, 6)
     fake.blocked_by.add(users[2].chat_id)
     fake.fail("sendMessage", 429, times=1, retry_after=1)
-    sender = Broadcaster(*telegram_ports(bot), app.store, app.announcements, clock, "run", STAFF_ID)
+    sender = Broadcaster(*ports(bot), app.store, app.announcements, clock, "run", STAFF_ID)
     await sender.send(announcement_id, asyncio.Event())
     final = await app.store.announcement(announcement_id)
     inactive = await app.store._rows("SELECT user_id FROM people WHERE inactive_at IS NOT NULL")
-    await bot.session.close()
+    await bot.close()
     await app.close()
     assert final.counts == {"sent": 5, "blocked": 1}
     assert [r["user_id"] for r in inactive] == [str(users[2].id)]

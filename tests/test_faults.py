@@ -29,7 +29,7 @@ async def start(fake, db: Path) -> asyncio.subprocess.Process:
         "TELEGRAM_API_BASE": fake.base_url,
         "WILLKOMMEN_DB": str(db),
     }
-    return await start_willkommen_run(env)
+    return await start_willkommen_run(env, fake)
 
 
 async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_nothing(fake, tmp_path: Path):

@@ -170,7 +170,6 @@ async def test_a_duplicate_update_is_handled_once(fake, tmp_path: Path, clock):
 
 async def test_long_replies_are_split_cleanly_and_html_is_escaped(fake, tmp_path: Path, clock):
     from bot.models import Button, Reply
-    from handlers.telegram.delivery import deliver
 
     async with running_bot(fake, tmp_path / "db.sqlite3", clock) as running:
         user = fake.user(1008, "Test", "ar")
@@ -178,7 +177,7 @@ async def test_long_replies_are_split_cleanly_and_html_is_escaped(fake, tmp_path
         paragraph = "سطر <b>غريب</b> & 09:00–12:00 " * 20
         text = "\n\n".join(f"{i}. {paragraph}" for i in range(30))
         reply = Reply(bidi.for_language(text, "ar"), "ar", ((Button("🏠", "menu"),),))
-        await deliver(running.channel.bot, user.chat_id, [reply])
+        await running.channel.messenger.send(str(user.chat_id), [reply])
     messages = fake.messages_to(user.chat_id)
     assert len(messages) > 2
     assert all(len(m["text"].encode("utf-16-le")) // 2 <= 4096 for m in messages)

@@ -145,7 +145,7 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
         "TELEGRAM_API_BASE": fake.base_url,
         "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3"),
     }
-    process = await start_willkommen_run(env)
+    process = await start_willkommen_run(env, fake)
     try:
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)  # importing aiogram takes seconds
         user = fake.user(2009, "Proc", "ar")
@@ -164,7 +164,7 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
 
 async def test_run_without_a_token_explains_and_points_to_the_console(tmp_path: Path):
     env = {"PATH": "", "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3")}
-    process = await start_willkommen_run(env)
+    process = await start_willkommen_run(env, None)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     lines = stderr.decode().strip().splitlines()

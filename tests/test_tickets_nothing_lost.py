@@ -23,7 +23,7 @@ async def start_process(fake, db: Path) -> asyncio.subprocess.Process:
         "WILLKOMMEN_DB": str(db),
         "STAFF_CHAT_ID": str(STAFF_ID),
     }
-    return await start_willkommen_run(env)
+    return await start_willkommen_run(env, fake)
 
 
 def copies_of(fake, chat_id: int, source_chat: int, source_message: int) -> int:

@@ -94,7 +94,7 @@ async def start_process(fake, db: Path) -> asyncio.subprocess.Process:
         "WILLKOMMEN_DB": str(db),
         "STAFF_CHAT_ID": str(STAFF_ID),
     }
-    return await start_willkommen_run(env)
+    return await start_willkommen_run(env, fake)
 
 
 async def test_a_kill_while_the_new_topic_is_made_loses_and_doubles_nothing(fake, tmp_path: Path):

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from fakewa import APP_SECRET, PHONE_ID, TOKEN, VERIFY_TOKEN, FakeWhatsApp
+from telegram_env import library_of
 
 from bot.bootstrap import App, build_app
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.messenger import PersonChannel, StaffRoom
-from handlers.whatsapp.app import NoStaffRoom, WhatsAppChannel, client_for
+from bot.messenger import NoStaffRoom, PersonChannel, StaffRoom
+from handlers.whatsapp.app import WhatsAppChannel, client_for
 
 STAFF_ID = -1007777
 
@@ -50,6 +51,7 @@ def whatsapp_env(fakewa: FakeWhatsApp, db: Path, fake: Any = None, port: int = 0
     }
     if fake is not None:
         env |= {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE": fake.base_url, "STAFF_CHAT_ID": str(STAFF_ID)}
+        env["TELEGRAM_LIBRARY"] = library_of(fake)
     return env
 
 
@@ -94,14 +96,13 @@ async def running_whatsapp(
     stop = asyncio.Event()
     people: dict[str, PersonChannel] = {}
     staff: StaffRoom = NoStaffRoom()
-    telegram = bot = None
+    telegram = None
     tasks: list[asyncio.Task] = []
     if fake is not None:
-        from handlers.telegram.app import TelegramChannel, make_bot
+        from handlers.telegram_adapters import make_channel
 
         fake.staff_group(STAFF_ID)
-        bot = make_bot(settings, request_timeout=3)
-        telegram = TelegramChannel(settings, app, bot, clock, boot_id=boot_id, tick_seconds=0.2)
+        telegram = make_channel(settings, app, clock, boot_id=boot_id, request_timeout=3, tick_seconds=0.2)
         people["telegram"] = telegram.messenger
         staff = telegram.messenger
     whatsapp = WhatsAppChannel(settings, app, client_for(settings), clock, boot_id)
@@ -132,8 +133,8 @@ async def running_whatsapp(
         await fakewa.settle()
         await whatsapp.stop()
         await whatsapp.close()
-        if bot is not None:
-            await bot.session.close()
+        if telegram is not None:
+            await telegram.close()
         await app.close()
 
 

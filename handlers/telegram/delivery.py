@@ -3,12 +3,19 @@
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BufferedInputFile, LinkPreviewOptions
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.models import Reply
-from handlers.telegram.render import as_html, keyboard, split_text
+from handlers.telegram.render import as_html, button_rows, split_text
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(text=label, callback_data=data) for label, data in row] for row in button_rows(reply)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def edit_in_place(bot: Bot, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:

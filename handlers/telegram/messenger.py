@@ -13,15 +13,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile, Message, ReplyParameters
+from aiogram.types import BufferedInputFile, ReplyParameters
 
 from bot.messenger import Refused, TopicGone, TryLater, Unreachable
 from bot.models import Media, MessageRef, Reply
 from handlers.telegram.delivery import deliver, edit_in_place
-
-CHANNEL = "telegram"
-# Telegram's words for a forum topic that was deleted or cannot be used (tests/fakebot cites its sources).
-_TOPIC_GONE = ("message thread not found", "TOPIC_ID_INVALID", "TOPIC_DELETED", "TOPIC_CLOSED")
+from handlers.telegram.media import default_name
+from handlers.telegram.words import CHANNEL, NO_TEXT, NOT_MODIFIED, TOPIC_NOT_MODIFIED, topic_gone
 
 
 @contextlib.contextmanager
@@ -33,7 +31,7 @@ def translated() -> Iterator[None]:
     except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
         raise TryLater(type(exc).__name__) from None
     except TelegramBadRequest as exc:
-        if any(words in exc.message for words in _TOPIC_GONE):
+        if topic_gone(exc.message):
             raise TopicGone(exc.message) from None
         raise Refused(exc.message) from None
     except TelegramAPIError as exc:
@@ -74,9 +72,9 @@ class TelegramMessenger:
             try:
                 await self.bot.edit_message_text(chat_id=int(user_id), message_id=message_id, text=text)
             except TelegramBadRequest as exc:
-                if "no text in the message" in exc.message:
+                if NO_TEXT in exc.message:
                     await self.bot.edit_message_caption(chat_id=int(user_id), message_id=message_id, caption=text)
-                elif "message is not modified" not in exc.message:
+                elif NOT_MODIFIED not in exc.message:
                     raise
 
     # -- StaffRoom --------------------------------------------------------------------------------------------
@@ -125,7 +123,7 @@ class TelegramMessenger:
         return buffer.read()
 
     async def post_media(self, chat: int, thread: int, media: Media, data: bytes, reply_to: int | None = None) -> int:
-        file = BufferedInputFile(data, media.filename or _default_name(media))
+        file = BufferedInputFile(data, media.filename or default_name(media))
         caption = media.caption[:1024] or None
         reply = _reply(reply_to)
         with translated():
@@ -157,35 +155,8 @@ def _unchanged_is_fine() -> Iterator[None]:
     try:
         yield
     except TelegramBadRequest as exc:
-        if "TOPIC_NOT_MODIFIED" not in exc.message:  # open (or closed, or named so) already: fine
+        if TOPIC_NOT_MODIFIED not in exc.message:  # open (or closed, or named so) already: fine
             raise
-
-
-_EXTENSIONS = {"photo": "jpg", "voice": "ogg", "audio": "mp3", "video": "mp4", "sticker": "webp"}
-
-
-def _default_name(media: Media) -> str:
-    return f"{media.kind}.{_EXTENSIONS.get(media.kind, 'bin')}"
-
-
-def media_of(message: Message) -> Media | None:
-    """A staff member's file, by its Telegram file id: for people on another platform, who get it as bytes."""
-    caption = message.caption or ""
-    if message.photo:
-        return Media("photo", message.photo[-1].file_id, "image/jpeg", "photo.jpg", caption)
-    if message.voice:
-        return Media("voice", message.voice.file_id, message.voice.mime_type or "audio/ogg", "voice.ogg", caption)
-    if message.audio:
-        audio = message.audio
-        return Media("audio", audio.file_id, audio.mime_type or "audio/mpeg", audio.file_name or "audio.mp3", caption)
-    if message.video:
-        video = message.video
-        return Media("video", video.file_id, video.mime_type or "video/mp4", video.file_name or "video.mp4", caption)
-    if message.document:
-        document = message.document
-        mime = document.mime_type or "application/octet-stream"
-        return Media("document", document.file_id, mime, document.file_name or "file", caption)
-    return None
 
 
 def telegram_ports(bot: Bot) -> tuple[TelegramMessenger, dict[str, TelegramMessenger]]:

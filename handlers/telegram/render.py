@@ -1,8 +1,9 @@
-"""The core's replies as Telegram messages: escaped HTML, inline keyboards, and split at 4096 characters."""
+"""The core's replies as Telegram messages: escaped HTML, inline keyboards, and split at 4096 characters.
+
+Library-free: both Telegram adapters (aiogram, python-telegram-bot) read it, and it imports neither.
+"""
 
 import html
-
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import bidi
 from bot.languages import is_rtl
@@ -61,13 +62,12 @@ def as_html(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
+def button_rows(reply: Reply) -> list[list[tuple[str, str]]]:
+    """The reply's buttons as rows of (label, callback data); each adapter makes its library's keyboard."""
     rows = []
     for row in reply.buttons:
         for button in row:
             if len(button.action.encode()) > CALLBACK_DATA_LIMIT:
                 raise ValueError(f"button action longer than {CALLBACK_DATA_LIMIT} bytes: {button.action!r}")
-        rows.append([InlineKeyboardButton(text=b.label, callback_data=b.action) for b in row])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        rows.append([(b.label, b.action) for b in row])
+    return rows

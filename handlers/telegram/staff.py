@@ -18,7 +18,8 @@ from bot.messenger import SendError
 from bot.models import Actor, MessageRef, Reply
 from bot.replies import Answers
 from bot.topics import TopicKeeper
-from handlers.telegram.messenger import TelegramMessenger, media_of
+from handlers.telegram.media import media_of
+from handlers.telegram.messenger import TelegramMessenger
 from handlers.telegram.middlewares import StaffOnly
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.message_ids import MessageIds
-from bot.messenger import Refused, SendError
-from bot.models import Incoming, Media, MessageRef, Reply
+from bot.messenger import SendError
+from bot.models import Incoming
 from handlers.whatsapp import render
 from handlers.whatsapp.messenger import CHANNEL, WhatsAppMessenger, make_client
 from handlers.whatsapp.webhook import MAX_BODY, Inbound, Status, incoming, routes
@@ -39,37 +39,6 @@ def client_for(settings: Settings) -> WhatsApp:
         settings.whatsapp_app_secret,
         settings.whatsapp_verify_token or "",
     )
-
-
-class NoStaffRoom:
-    """Without Telegram there is no staff group: what would go there is refused (and logged by the loops)."""
-
-    async def post(self, chat: int, replies: Sequence[Reply], thread: int | None = None) -> int | None:
-        raise Refused("no staff group: staff work in Telegram (TELEGRAM_BOT_TOKEN, STAFF_CHAT_ID)")
-
-    async def edit(self, chat: int, message_id: int, reply: Reply) -> None:
-        raise Refused("no staff group")
-
-    async def copy_into(self, chat: int, thread: int, source: MessageRef, reply_to: int | None = None) -> int:
-        raise Refused("no staff group")
-
-    async def create_topic(self, chat: int, title: str) -> int:
-        raise Refused("no staff group")
-
-    async def reopen_topic(self, chat: int, thread: int) -> None:
-        raise Refused("no staff group")
-
-    async def rename_topic(self, chat: int, thread: int, title: str) -> None:
-        raise Refused("no staff group")
-
-    async def close_topic(self, chat: int, thread: int) -> None:
-        raise Refused("no staff group")
-
-    async def download(self, media: Media) -> bytes:
-        raise Refused("no staff group")
-
-    async def post_media(self, chat: int, thread: int, media: Media, data: bytes, reply_to: int | None = None) -> int:
-        raise Refused("no staff group")
 
 
 @dataclass
