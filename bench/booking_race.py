@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import percentile, table, write_result
 from bench.fakeapi import BenchTelegram
-from bench.harness import Updates, channel, prepare_db
+from bench.harness import Updates, channel, feed_raw, prepare_db
 from bot import booking
 
 OFFICE = "brackel"
@@ -67,7 +67,7 @@ async def run(people: int, places: int, workdir: Path) -> dict[str, object]:
 
             async def press(update: dict) -> None:
                 started = time.perf_counter()
-                await bot_channel.dispatcher.feed_raw_update(bot_channel.bot, update)
+                await feed_raw(bot_channel, update)
                 latencies.append(time.perf_counter() - started)
 
             started = time.perf_counter()

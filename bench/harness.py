@@ -2,6 +2,7 @@
 server, fed updates directly: the benchmarks measure the bot, not a polling loop."""
 
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from telegram_env import settings_for
 from bench.common import add_people, bench_now
 from bot.bootstrap import build_app
 from bot.clock import ManualClock
-from handlers.telegram.app import TelegramChannel, make_bot
+from handlers.telegram_adapters import make_channel
 from storage.sqlite import SqliteStore
 
 BOT = {"id": 123456789, "is_bot": True, "first_name": "lokal willkommen"}
@@ -27,18 +28,19 @@ async def prepare_db(db: Path, people: int, first_user_id: int = 1_000_000) -> l
 
 
 @contextlib.asynccontextmanager
-async def channel(base_url: str, token: str, db: Path, **env: str) -> AsyncIterator[TelegramChannel]:
-    """A started channel (getMe, commands registered), without a polling loop: feed it updates."""
-    settings = settings_for(SimpleNamespace(base_url=base_url, token=token), db, **env)
+async def channel(base_url: str, token: str, db: Path, library: str = "ptb", **env: str) -> AsyncIterator[Any]:
+    """A started channel on `library`'s adapter (getMe, commands registered), without a polling loop: feed it
+    updates (`feed_raw`)."""
+    fake = SimpleNamespace(base_url=base_url, token=token, library=library)
+    settings = settings_for(fake, db, **env)
     clock = ManualClock(bench_now())
     app = await build_app(settings, clock)
-    bot = make_bot(settings, request_timeout=30)
+    made = make_channel(settings, app, clock, request_timeout=30)
     try:
-        made = TelegramChannel(settings, app, bot, clock)
         await made.start()
         yield made
     finally:
-        await bot.session.close()
+        await made.close()
         await app.close()
 
 
@@ -76,3 +78,8 @@ class Updates:
         }
         callback = {"id": f"cb{self.next_id + 1}", "from": user, "chat_instance": f"ci{user_id}", "message": message}
         return {"update_id": self._id(), "callback_query": {**callback, "data": data}}
+
+
+async def feed_raw(channel: Any, update: dict) -> None:
+    """An update as a webhook hands it to the channel: claimed, handled once, its replies sent."""
+    await channel.feed(update["update_id"], json.dumps(update, ensure_ascii=False), claimed=False)

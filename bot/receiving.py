@@ -136,7 +136,7 @@ class Receiving:
         batch = []
         for item in raw:
             update_id = item.get("update_id") if isinstance(item, dict) else None
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
+            if not is_update_id(update_id):
                 self.skipped += 1
                 log.warning("an update without a readable id skipped (%d skipped so far)", self.skipped)
                 continue
@@ -160,6 +160,11 @@ class Receiving:
             await feed(update_id, payload)
         except Exception as exc:
             log.error("update %d failed: %s", update_id, type(exc).__name__)
+
+
+def is_update_id(value: object) -> bool:
+    """An update id as Telegram gives them: a non-negative integer that fits the store's 64-bit integer."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 class _Stopped(Exception):

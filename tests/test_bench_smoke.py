@@ -55,14 +55,14 @@ def test_updates_against_echo(tmp_path: Path):
         "--import-repeats",
         "1",
     )
-    ours, echo = result["rows"]
-    aiogram_echo, ptb_echo = result["echo_bots"]  # the same echo bot on both Telegram libraries
-    assert aiogram_echo == echo and ptb_echo["bot"] == "echo (bare python-telegram-bot)"
-    assert ours["updates"] == echo["updates"] == ptb_echo["updates"] >= 8 * 5
-    for row in (ours, echo, ptb_echo):
+    ours, echo, ours_ptb, ptb_echo = result["rows"]  # the bot and the echo bot on each Telegram library
+    assert result["echo_bots"] == [echo, ptb_echo] and ptb_echo["bot"] == "echo (bare python-telegram-bot)"
+    assert [r["library"] for r in result["rows"]] == ["aiogram", "aiogram", "ptb", "ptb"]
+    assert ours["updates"] == echo["updates"] == ours_ptb["updates"] == ptb_echo["updates"] >= 8 * 5
+    for row in (ours, echo, ours_ptb, ptb_echo):
         assert row["replies_matched"] >= 0.9 * row["updates"]  # replies arrived at the fake server
         assert row["updates_per_second"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
-    assert ours["cost_ratio_cpu"] > 0 and ptb_echo["cpu_vs_aiogram_echo"] > 0
+    assert ours["cost_ratio_cpu"] > 0 and ours_ptb["cost_ratio_cpu"] > 0 and ptb_echo["cpu_vs_aiogram_echo"] > 0
     imports = result["imports"]
     assert list(imports) == ["bare interpreter", "aiogram", "python-telegram-bot"]
     for library in ("aiogram", "python-telegram-bot"):
@@ -74,10 +74,13 @@ def test_updates_against_echo(tmp_path: Path):
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak RSS from /proc")
 def test_memory_and_startup(tmp_path: Path):
-    result = run_bench("memory", tmp_path / "m.json", "--people", "50", "--writers", "5")
-    assert result["exit_code"] == 0 and result["updates"] == 15
-    assert 0 < result["startup_seconds"] < 120
-    assert 0 < result["rss_after_start_mb"] <= result["peak_rss_mb"]
+    result = run_bench("memory", tmp_path / "m.json", "--people", "50", "--writers", "5", "--embedders", "none")
+    assert [(r["library"], r["embedder"]) for r in result["runs"]] == [("ptb", "none"), ("aiogram", "none")]
+    for run in result["runs"]:
+        assert run["exit_code"] == 0 and run["updates"] == 15
+        assert 0 < run["startup_seconds"] < 120
+        assert 0 < run["rss_after_start_mb"] <= run["peak_rss_mb"]
+    assert set(result["import_only_peak_rss_mb"]) == {"aiogram", "ptb"}
 
 
 def test_broadcast_kill_and_restart(tmp_path: Path):

@@ -55,6 +55,7 @@ from bot.bootstrap import build_app, wire
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.models import Incoming
+from bot.receiving import is_update_id
 from handlers.telegram.words import CHANNEL
 from handlers.telegram_adapters import make_channel
 from storage.sqlite import SqliteStore
@@ -470,7 +471,7 @@ async def feed(world: World, update: dict[str, Any], expect: Expect) -> None:
     update_id before the channel sees it)."""
     world.updates += 1
     update_id = update.get("update_id")
-    if not isinstance(update_id, int):
+    if not is_update_id(update_id):
         assert expect.malformed
         return
     await world.channel.feed(update_id, json.dumps(update, ensure_ascii=False), claimed=False)

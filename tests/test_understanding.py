@@ -236,11 +236,17 @@ def test_two_questions_in_one_message_get_both_answers(matcher):
     assert set(understood.answers) == {"location", "contact"} and understood.reason == "two_questions"
 
 
-def test_unsure_questions_offer_plausible_choices(matcher, content):
+@pytest.fixture(scope="module")
+def dev_report(matcher):
+    """The dev set through the matcher once (45 s with the embedder), for the tests that read its figures."""
+    return evaluate(matcher, read_items(DEV))
+
+
+def test_unsure_questions_offer_plausible_choices(matcher, content, dev_report):
     understood = matcher.understand("help")
     assert not understood.answers and 1 <= len(understood.choices) <= 3
     assert set(understood.choices) <= set(content.faq_ids)
-    report = evaluate(matcher, read_items(DEV))
+    report = dev_report
     unsure = [o for o in report.outcomes if o.unsure and o.item.expect not in (None, "emergency")]
     assert sum(o.among_choices for o in unsure) >= 0.8 * len(unsure)
 
@@ -274,8 +280,8 @@ def test_weak_latin_evidence_keeps_the_known_language(matcher):
 # -- the figures -----------------------------------------------------------------------------------------
 
 
-def test_dev_set_figures(matcher):
-    report = evaluate(matcher, read_items(DEV))
+def test_dev_set_figures(dev_report):
+    report = dev_report
     assert report.accuracy() >= 0.85, report.table()
     assert report.wrong_rate() <= 0.03, report.table()
     assert report.emergency_recall() == 1.0, report.table()

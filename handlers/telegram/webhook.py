@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.ports import StoreUnavailable
-from bot.receiving import Receiving
+from bot.receiving import Receiving, is_update_id
 from handlers.telegram.startup import cannot_listen
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _handler(secret: str, feed: Feed) -> Callable[[web.Request], Awaitable[web.R
         try:
             raw = json.loads(body)
             update_id = raw["update_id"]
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
+            if not is_update_id(update_id):
                 raise TypeError
         except (ValueError, TypeError, KeyError):
             log.warning("webhook: a malformed body refused (%d bytes, not an update)", len(body))
