@@ -39,6 +39,11 @@ def ok_action(pressed: Pressed) -> str:
     return pack(OK, pressed.raw)
 
 
+def can_carry(pressed: Pressed) -> bool:
+    """The OK button can carry this action on (every action the bot makes can; a forged long one cannot)."""
+    return len(f"{OK}:{pressed.raw}".encode()) <= actions.MAX_BYTES
+
+
 def agreed_to(pressed: Pressed) -> Pressed | None:
     """The action an OK button carries (None if it is not one that needs consent: old or forged)."""
     inner = unpack(":".join(pressed.args))

@@ -18,7 +18,7 @@ from bot import actions, screens
 from bot.actions import Pressed, unpack
 from bot.booking_flow import BookingFlow
 from bot.clock import Clock
-from bot.consent import OK, ConsentTexts, agreed_to, purpose_of
+from bot.consent import OK, ConsentTexts, agreed_to, can_carry, purpose_of
 from bot.content import Content
 from bot.events import Events
 from bot.faq import Faq
@@ -215,6 +215,8 @@ class Engine:
     async def _press(self, person: Person, pressed: Pressed, first_name: str | None) -> list[Reply]:
         purpose = purpose_of(pressed)
         if purpose is not None and purpose not in person.consents and not person.banned:
+            if not can_carry(pressed):  # not a button the bot made: as any old or forged press
+                return await self._stale(person, pressed, first_name)
             return [self.consent.ask(self.tr(person), person, pressed)]
         screen = self._buttons.get(pressed.name, self._stale)
         replies = await screen(person, pressed, first_name)

@@ -868,7 +868,10 @@ def _decision_for(matcher: Matcher) -> Decision:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(decision.__dict__))
+                # Whole or not at all: another process (a second worker, a restart) may be reading it.
+                partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                partial.write_text(json.dumps(decision.__dict__))
+                os.replace(partial, path)
             except OSError as exc:
                 log.warning("cannot write the classifier cache %s (%s)", path, exc)
     with _DECISIONS_LOCK:

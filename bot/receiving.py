@@ -26,7 +26,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from bot.inbox import Inbox
 from bot.loops import repeat
@@ -162,7 +162,7 @@ class Receiving:
             log.error("update %d failed: %s", update_id, type(exc).__name__)
 
 
-def is_update_id(value: object) -> bool:
+def is_update_id(value: object) -> TypeGuard[int]:
     """An update id as Telegram gives them: a non-negative integer that fits the store's 64-bit integer."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 

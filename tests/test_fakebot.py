@@ -14,6 +14,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramServerError, TelegramUnauthorizedError
 from aiogram.types import BufferedInputFile
 
+# These tests check the fake server itself with their own clients, not a channel adapter: once is enough.
+pytestmark = pytest.mark.parametrize("telegram_library", ["ptb"])
+
 
 @pytest.fixture
 async def bot(fake):

@@ -83,6 +83,14 @@ async def test_buttons_that_store_ask_first_and_no_stores_nothing(engine, store)
     assert after["people"][0]["news"] is None and not after["people"][0]["staff_mode"]
 
 
+async def test_a_forged_long_press_that_would_need_consent_gets_the_menu(engine, store):
+    """Found by the channel fuzz: the OK button could not carry a forged 60-byte action on (64-byte limit)."""
+    await engine.handle(text("p3", "hello"))
+    [reply] = await engine.handle(press("p3", "wt:" + "1 " * 30))
+    assert "hours" in actions(reply) and "consent:no" not in actions(reply)
+    assert (await rows_of(store))["consents"] == []
+
+
 async def test_a_booking_started_without_consent_asks_once_and_goes_on_after_ok(engine, store):
     await engine.handle(command("p3", "start", hint="en"))
     times = await walk_to_times(engine, "p3")

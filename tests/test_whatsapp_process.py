@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import pytest
 from conftest import ROOT
 from fakewa import FakeWhatsApp
 from whatsapp_env import STAFF_ID, free_port, whatsapp_env
@@ -46,6 +47,9 @@ async def stop(process: asyncio.subprocess.Process, kill: bool = False) -> None:
     await asyncio.wait_for(process.wait(), 40)
 
 
+# A WhatsApp test: the Telegram side is only the staff room here (one adapter is enough; both adapters' own kill
+# tests are in tests/test_faults.py and tests/test_tickets_nothing_lost.py).
+@pytest.mark.parametrize("telegram_library", ["ptb"])
 async def test_a_killed_and_restarted_process_sends_every_relay_row_exactly_once(fake, tmp_path: Path):
     fakewa = FakeWhatsApp()  # real time, as the process has
     await fakewa.start()
