@@ -7,6 +7,7 @@ Dortmund) tell nothing and are left out. Among the events named, the one with th
 then one in a district the question names, then the earliest.
 """
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> list[str]:
-    return [_SAME.get(w, w) for w in (_stem(w) for w in normalize(text).split()) if len(w) >= 2]
+@functools.lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: every question is compared with every event's titles in five languages, the offices' names and
+    # their districts, which are the same texts each time.
+    return tuple(_SAME.get(w, w) for w in (_stem(w) for w in normalize(text).split()) if len(w) >= 2)
 
 
 def _within(a: str, b: str, limit: int) -> bool:
@@ -93,7 +97,7 @@ def event_names(event: EventView, generic: frozenset[str]) -> list[_Name]:
     return names
 
 
-def _question_forms(words: list[str]) -> set[str]:
+def _question_forms(words: Sequence[str]) -> set[str]:
     """The question's words, and each two neighbours written together ("sprach cafe" -> "sprachcafe")."""
     return set(words) | {a + b for a, b in itertools.pairwise(words)}
 

@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.content import ContentError, Review
+from bot.content import ContentError, Review, load_yaml
 from bot.normalize import normalize
 
 EMERGENCY_KINDS = ("suicide", "not_breathing", "bleeding", "violence", "child", "fire", "medical")
@@ -183,7 +183,7 @@ def _compile_all(sources: list[str]) -> list[Phrase]:
 
 def _read(path: Path, model: type[BaseModel], display: str) -> BaseModel:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ContentError([f"{display}: cannot read ({exc.strerror})"]) from None
     except yaml.YAMLError as exc:

@@ -854,7 +854,9 @@ def _decision_for(matcher: Matcher) -> Decision:
     with _DECISIONS_LOCK:
         if key in _DECISIONS:
             return _DECISIONS[key]
-    path = matcher._embedder.folder / f"decision-{key}.json" if matcher._embedder and matcher._embedder.folder else None
+    # Lexical only (no embedder) it is cached too: fitting it takes seconds at every start otherwise.
+    folder = matcher._embedder.folder if matcher._embedder is not None else cache_dir()
+    path = folder / f"decision-{key}.json" if folder is not None else None
     decision = None
     if path is not None and path.is_file():
         try:

@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot.clock import Clock
-from bot.content import ContentError
+from bot.content import ContentError, load_yaml
 from bot.i18n import Translator
 from bot.languages import LANGUAGES
 from bot.messenger import PersonChannel, Refused, StaffChats, StaffRoom, TryLater
@@ -117,7 +117,7 @@ class Templates:
         if not path.is_file():
             return cls()
         try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw: Any = load_yaml(path.read_text(encoding="utf-8"))
             parsed = _TemplatesFile.model_validate(raw)
         except yaml.YAMLError as exc:
             raise ContentError([f"{TEMPLATES_FILE}: not valid YAML: {exc}"]) from None
