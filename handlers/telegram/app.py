@@ -34,8 +34,9 @@ from bot.receiving import Receiving
 from handlers.telegram import groups, private, staff
 from handlers.telegram.delivery import deliver
 from handlers.telegram.messenger import CHANNEL, TelegramMessenger
-from handlers.telegram.middlewares import InFlight, OncePerUpdate, RetryRequests, StaffOnly
+from handlers.telegram.middlewares import Counted, OncePerUpdate, RetryRequests, StaffOnly
 from handlers.telegram.receiving import fetcher, parse
+from handlers.telegram.running import InFlight, poll, resume_unfinished, serve
 from handlers.telegram.startup import (
     NotThere,
     Rights,
@@ -46,7 +47,7 @@ from handlers.telegram.startup import (
     webhook_refused,
     wrong_token,
 )
-from handlers.telegram.webhook import SHUTDOWN_GRACE_SECONDS, open_webhook, serve_webhook
+from handlers.telegram.webhook import open_webhook
 
 log = logging.getLogger(__name__)
 __all__ = ["StartupError", "TelegramChannel", "make_bot"]
@@ -108,7 +109,7 @@ class TelegramChannel:
         self.background = self.app.background(self.messenger, {CHANNEL: self.messenger}, self.boot_id)
         staff_chats = self.app.staff_chats.all
         dp = Dispatcher(engine=self.app.engine, app=self.app, staff_chats=staff_chats)
-        dp.update.outer_middleware(self.in_flight)
+        dp.update.outer_middleware(Counted(self.in_flight))
         staff_tr = self.app.staff.tr
         staff_only = StaffOnly(
             self.app.access, "⛔ " + staff_tr.gettext("Only the team can use this. Your message was not passed on.")
@@ -163,14 +164,6 @@ class TelegramChannel:
             return
         await self.dispatcher.feed_update(self.bot, update, claimed=claimed, payload=payload)
 
-    async def resume_unfinished(self) -> int:
-        """Handle again the updates a previous run claimed (or stored from a batch) but did not finish."""
-        assert self.inbox is not None
-        pending = await self.inbox.unfinished()
-        for update_id, payload in pending:
-            await self.feed(update_id, payload, claimed=False)
-        return len(pending)
-
     async def start(self) -> None:
         with _startup_words(self.settings):
             await self._start()
@@ -186,9 +179,7 @@ class TelegramChannel:
         for chat in sorted(self.app.staff_chats.all):
             await check_staff_group(chat, lambda c: _is_forum(self.bot, c), lambda c: _rights(self.bot, c))
         await self.register_commands()
-        resumed = await self.resume_unfinished()
-        if resumed:
-            log.info("handled %d updates left unfinished by the previous run", resumed)
+        await resume_unfinished(self.receiving, self.feed)
         await self.inbox.prune()
         await self.background.replies.prune()
 
@@ -196,14 +187,7 @@ class TelegramChannel:
         assert self.receiving is not None
         await self.bot.delete_webhook(drop_pending_updates=False)
         fetch = fetcher(self.bot, polling_timeout, self.dispatcher.resolve_used_update_types())
-        # Not aiogram's polling loop: it confirms a batch before its updates are stored (bot/receiving.py).
-        await asyncio.gather(
-            self.receiving.poll(fetch, self.feed, stop),
-            self.receiving.run_retries(self.feed, stop, self.tick_seconds),
-        )
-        await self.receiving.settle()
-        if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-            log.warning("stopping with %d updates unfinished; they are resumed at the next start", self.in_flight.count)
+        await poll(self.receiving, fetch, self.feed, stop, self.tick_seconds, self.in_flight)
 
     async def run_webhook(self, stop: asyncio.Event) -> None:
         await self.serve_webhook(await self.open_webhook(), stop)
@@ -228,10 +212,7 @@ class TelegramChannel:
 
     async def serve_webhook(self, runner: Any, stop: asyncio.Event) -> None:
         assert self.receiving is not None
-        try:
-            await serve_webhook(runner, self.receiving, self.feed, stop, self.tick_seconds)
-        finally:
-            await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+        await serve(runner, self.receiving, self.feed, stop, self.tick_seconds, self.in_flight)
 
     async def close(self) -> None:
         await self.bot.session.close()

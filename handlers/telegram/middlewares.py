@@ -17,6 +17,7 @@ from bot.access import StaffAccess
 from bot.models import Actor
 from bot.receiving import Receiving
 from bot.replies import Answers
+from handlers.telegram.running import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,11 @@ class RetryRequests(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-class InFlight(BaseMiddleware):
-    """Counts updates being handled, so a stop can wait for them to finish."""
+class Counted(BaseMiddleware):
+    """Counts the updates being handled (handlers/telegram/running.py), so a stop can wait for them."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+    def __init__(self, in_flight: InFlight):
+        self.in_flight = in_flight
 
     async def __call__(
         self,
@@ -82,22 +81,8 @@ class InFlight(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        self.count += 1
-        self._idle.clear()
-        try:
+        async with self.in_flight.one():
             return await handler(event, data)
-        finally:
-            self.count -= 1
-            if self.count == 0:
-                self._idle.set()
-
-    async def wait_idle(self, grace_seconds: float) -> bool:
-        try:
-            async with asyncio.timeout(grace_seconds):
-                await self._idle.wait()
-            return True
-        except TimeoutError:
-            return False
 
 
 class OncePerUpdate(BaseMiddleware):

@@ -32,6 +32,7 @@ from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.ports import StoreUnavailable
 from bot.receiving import Receiving
 from bot.replies import Answers
+from handlers.telegram.running import InFlight, poll, resume_unfinished, serve
 from handlers.telegram.startup import (
     NotThere,
     Rights,
@@ -42,12 +43,12 @@ from handlers.telegram.startup import (
     webhook_refused,
     wrong_token,
 )
-from handlers.telegram.webhook import SHUTDOWN_GRACE_SECONDS, open_webhook, serve_webhook
+from handlers.telegram.webhook import open_webhook
 from handlers.telegram.words import CHANNEL
 from handlers.telegram_ptb import groups, private, staff
 from handlers.telegram_ptb.delivery import deliver
 from handlers.telegram_ptb.messenger import PtbMessenger
-from handlers.telegram_ptb.readable import InFlight, readable
+from handlers.telegram_ptb.readable import readable
 from handlers.telegram_ptb.retry import RetryRequests
 from handlers.telegram_ptb.routing import Desks
 
@@ -179,16 +180,14 @@ class PtbChannel:
         async def work(answers: Answers) -> None:
             await self._route(update, answers)
 
-        self.in_flight.enter()
-        try:
-            if not await self.receiving.handle(update_id, payload, work, claimed):
-                log.info("update %d delivered again: skipped", update_id)
-        except StoreUnavailable:
-            raise  # not stored: a webhook answers 503, Telegram delivers it again
-        except Exception as exc:
-            await self._on_error(update, exc)
-        finally:
-            self.in_flight.leave()
+        async with self.in_flight.one():
+            try:
+                if not await self.receiving.handle(update_id, payload, work, claimed):
+                    log.info("update %d delivered again: skipped", update_id)
+            except StoreUnavailable:
+                raise  # not stored: a webhook answers 503, Telegram delivers it again
+            except Exception as exc:
+                await self._on_error(update, exc)
 
     async def _route(self, update: Update, answers: Answers) -> None:
         desks = self.desks
@@ -246,14 +245,6 @@ class PtbChannel:
             await self.bot.set_my_commands(commands, language_code=lang)
         await self.bot.set_my_commands([BotCommand(c, d) for c, d in command_menu(translators[DEFAULT_LANGUAGE])])
 
-    async def resume_unfinished(self) -> int:
-        """Handle again the updates a previous run claimed (or stored from a batch) but did not finish."""
-        assert self.inbox is not None
-        pending = await self.inbox.unfinished()
-        for update_id, payload in pending:
-            await self.feed(update_id, payload, claimed=False)
-        return len(pending)
-
     async def start(self) -> None:
         with _startup_words(self.settings):
             await self._start()
@@ -266,9 +257,7 @@ class PtbChannel:
         for chat in sorted(self.app.staff_chats.all):
             await check_staff_group(chat, lambda c: _is_forum(self.bot, c), lambda c: _rights(self.bot, c))
         await self.register_commands()
-        resumed = await self.resume_unfinished()
-        if resumed:
-            log.info("handled %d updates left unfinished by the previous run", resumed)
+        await resume_unfinished(self.receiving, self.feed)
         await self.inbox.prune()
         await self.background.replies.prune()
 
@@ -286,13 +275,7 @@ class PtbChannel:
         async def fetch(offset: int | None) -> list[Any]:
             return await self._fetch(offset, polling_timeout)
 
-        await asyncio.gather(
-            self.receiving.poll(fetch, self.feed, stop),
-            self.receiving.run_retries(self.feed, stop, self.tick_seconds),
-        )
-        await self.receiving.settle()
-        if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-            log.warning("stopping with %d updates unfinished; they are resumed at the next start", self.in_flight.count)
+        await poll(self.receiving, fetch, self.feed, stop, self.tick_seconds, self.in_flight)
 
     async def run_webhook(self, stop: asyncio.Event) -> None:
         await self.serve_webhook(await self.open_webhook(), stop)
@@ -317,10 +300,7 @@ class PtbChannel:
 
     async def serve_webhook(self, runner: Any, stop: asyncio.Event) -> None:
         assert self.receiving is not None
-        try:
-            await serve_webhook(runner, self.receiving, self.feed, stop, self.tick_seconds)
-        finally:
-            await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+        await serve(runner, self.receiving, self.feed, stop, self.tick_seconds, self.in_flight)
 
     async def close(self) -> None:
         with contextlib.suppress(TelegramError):

@@ -1,7 +1,6 @@
 """What PTB does not check for the channel: that an update's fields have Telegram's types (aiogram's pydantic
-models refuse a forged body; PTB's classes take it), and a count of the updates being handled."""
+models refuse a forged body; PTB's classes take it)."""
 
-import asyncio
 from datetime import datetime
 
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -34,29 +33,3 @@ def readable(update: Update) -> bool:
         return not isinstance(callback.message, Message) or _message_ok(callback.message)
     message = update.effective_message
     return message is None or (isinstance(message, Message) and _message_ok(message))
-
-
-class InFlight:
-    """Counts updates being handled, so a stop can wait for them to finish."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def enter(self) -> None:
-        self.count += 1
-        self._idle.clear()
-
-    def leave(self) -> None:
-        self.count -= 1
-        if self.count == 0:
-            self._idle.set()
-
-    async def wait_idle(self, grace_seconds: float) -> bool:
-        try:
-            async with asyncio.timeout(grace_seconds):
-                await self._idle.wait()
-            return True
-        except TimeoutError:
-            return False
