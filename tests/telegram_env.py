@@ -130,3 +130,28 @@ async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
     finally:
         if db is not None:
             await store.close()
+
+
+async def start_bot_process(fake: FakeTelegram, db: Path, **env: str) -> asyncio.subprocess.Process:
+    """The real `willkommen run` against `fake`, on `fake`'s adapter, with `db` and the extra settings `env`."""
+    full = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE": fake.base_url,
+        "WILLKOMMEN_DB": str(db),
+        **env,
+    }
+    return await start_willkommen_run(full, fake)
+
+
+async def open_ticket_in_process(fake: FakeTelegram, user) -> tuple[int, int]:
+    """In a `willkommen run` just started: the person chooses "Write to a person"; (chat, thread) of their
+    topic once its card is there."""
+    await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
+    user.says("/menu")
+    [menu] = await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+    user.presses(menu, "staff")
+    await fake.wait_for(lambda: fake.topics, timeout=30)
+    [(chat, thread)] = list(fake.topics)
+    await fake.wait_for(lambda: fake.messages_in_topic(chat, thread), timeout=30)  # the card
+    return chat, thread

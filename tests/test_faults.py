@@ -3,13 +3,12 @@ unreadable updates and double taps (issue 19). Real process or real channel, rea
 
 import asyncio
 import logging
-import os
 import signal
 import sqlite3
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from telegram_env import agreed, running_bot, start_willkommen_run
+from telegram_env import agreed, running_bot, start_bot_process
 
 
 def inbox_states(db: Path) -> dict[str, int]:
@@ -22,21 +21,11 @@ def reply_states(db: Path) -> dict[str, int]:
         return dict(conn.execute("SELECT state, count(*) FROM replies GROUP BY state").fetchall())
 
 
-async def start(fake, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(db),
-    }
-    return await start_willkommen_run(env, fake)
-
-
 async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_nothing(fake, tmp_path: Path):
     db = tmp_path / "db.sqlite3"
     users = [fake.user(7000 + i, f"P{i}", lang) for i, lang in enumerate(["de", "en", "ar", "fa", "ti"] * 6)]
     await agreed(fake, *users, db=db)
-    process = await start(fake, db)
+    process = await start_bot_process(fake, db)
     killed: list[int] = []
 
     def kill(offset: int) -> None:
@@ -60,7 +49,7 @@ async def test_a_kill_right_after_a_batch_arrived_loses_nothing_and_doubles_noth
     assert fake.pending_updates() == 0  # Telegram will not send them again: the bot must have them
     fake.on_confirm = None
     fake.stop_failing()
-    process = await start(fake, db)
+    process = await start_bot_process(fake, db)
     try:
         await fake.wait_for(lambda: all(fake.messages_to(u.chat_id) for u in users), timeout=240)
         await asyncio.sleep(1.0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from telegram_env import start_willkommen_run
+from telegram_env import start_bot_process
 
 STAFF_ID = -1008888
 HANG_LIMIT_SECONDS = 90  # the process imports aiogram and loads the matcher first: seconds, never minutes
@@ -20,14 +20,7 @@ HANG_LIMIT_SECONDS = 90  # the process imports aiogram and loads the matcher fir
 
 async def run_fails(fake, db: Path, **env: str) -> str:
     """Run the real `willkommen run`; it must stop by itself with exit code 2 and exactly one line."""
-    full = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(db),
-        **env,
-    }
-    process = await start_willkommen_run(full, fake)
+    process = await start_bot_process(fake, db, **env)
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), HANG_LIMIT_SECONDS)
     finally:

@@ -1,14 +1,13 @@
 """The Telegram channel keeps working when the Bot API fails, and stops gracefully."""
 
 import asyncio
-import os
 import signal
 import socket
 import sqlite3
 import time
 from pathlib import Path
 
-from telegram_env import agreed, running_bot, start_willkommen_run
+from telegram_env import agreed, running_bot, start_bot_process, start_willkommen_run
 
 SECRET = "s3cret-token_for-the-webhook"
 
@@ -139,13 +138,7 @@ async def test_webhook_refuses_a_wrong_secret_and_handles_the_right_one_once(fak
 
 
 async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3"),
-    }
-    process = await start_willkommen_run(env, fake)
+    process = await start_bot_process(fake, tmp_path / "db.sqlite3")
     try:
         await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)  # importing aiogram takes seconds
         user = fake.user(2009, "Proc", "ar")

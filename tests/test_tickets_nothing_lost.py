@@ -1,11 +1,10 @@
 """Nothing between a person and staff is lost: stored first, sent once, resumed after a crash."""
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 
-from telegram_env import agreed, running_bot, start_willkommen_run
+from telegram_env import agreed, open_ticket_in_process, running_bot, start_bot_process
 
 STAFF_ID = -1006666
 
@@ -13,17 +12,6 @@ STAFF_ID = -1006666
 def buttons(message: dict) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [b["callback_data"] for row in rows for b in row]
-
-
-async def start_process(fake, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(db),
-        "STAFF_CHAT_ID": str(STAFF_ID),
-    }
-    return await start_willkommen_run(env, fake)
 
 
 def copies_of(fake, chat_id: int, source_chat: int, source_message: int) -> int:
@@ -35,15 +23,9 @@ async def test_a_crash_between_storing_and_sending_loses_and_doubles_nothing(fak
     db = tmp_path / "db.sqlite3"
     user = fake.user(5001, "Amina", "ar")
     await agreed(fake, user, db=db)
-    process = await start_process(fake, db)
+    process = await start_bot_process(fake, db, STAFF_CHAT_ID=str(STAFF_ID))
     try:
-        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
-        user.says("/menu")
-        [menu] = await fake.wait_for_messages(user.chat_id, 1, timeout=30)
-        user.presses(menu, "staff")
-        await fake.wait_for(lambda: fake.topics, timeout=30)
-        [(chat, thread)] = list(fake.topics)
-        await fake.wait_for(lambda: fake.messages_in_topic(chat, thread), timeout=30)  # the card
+        _chat, thread = await open_ticket_in_process(fake, user)
         fake.fail("copyMessage", 500, times=10_000)  # from now on nothing gets through to the topic
         sent = [user.says(f"رسالة رقم {i}")["message"] for i in range(5)]
         await fake.wait_for(lambda: len(fake.calls_to("copyMessage", ok_only=False)) >= 3, timeout=30)
@@ -54,7 +36,7 @@ async def test_a_crash_between_storing_and_sending_loses_and_doubles_nothing(fak
             process.kill()
     fake.stop_failing()
     assert all(copies_of(fake, STAFF_ID, user.chat_id, m["message_id"]) == 0 for m in sent)
-    process = await start_process(fake, db)
+    process = await start_bot_process(fake, db, STAFF_CHAT_ID=str(STAFF_ID))
     try:
         await fake.wait_for(
             lambda: all(copies_of(fake, STAFF_ID, user.chat_id, m["message_id"]) == 1 for m in sent), timeout=90

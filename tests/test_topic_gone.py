@@ -6,11 +6,10 @@ messages in order, each once.
 """
 
 import asyncio
-import os
 import signal
 from pathlib import Path
 
-from telegram_env import agreed, open_ticket_from_menu, running_bot, start_willkommen_run
+from telegram_env import agreed, open_ticket_from_menu, open_ticket_in_process, running_bot, start_bot_process
 
 STAFF_ID = -1007777
 NEW_TOPIC_NOTE = "↪️"
@@ -86,31 +85,14 @@ async def test_a_new_ticket_after_its_topic_was_deleted_starts_in_a_new_topic(fa
     assert fake.topics[(STAFF_ID, new)]["name"].startswith("#2")
 
 
-async def start_process(fake, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(db),
-        "STAFF_CHAT_ID": str(STAFF_ID),
-    }
-    return await start_willkommen_run(env, fake)
-
-
 async def test_a_kill_while_the_new_topic_is_made_loses_and_doubles_nothing(fake, tmp_path: Path):
     fake.staff_group(STAFF_ID)
     db = tmp_path / "db.sqlite3"
     user = fake.user(7003, "Selam", "ti")
     await agreed(fake, user, db=db)
-    process = await start_process(fake, db)
+    process = await start_bot_process(fake, db, STAFF_CHAT_ID=str(STAFF_ID))
     try:
-        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
-        user.says("/menu")
-        [menu] = await fake.wait_for_messages(user.chat_id, 1, timeout=30)
-        user.presses(menu, "staff")
-        await fake.wait_for(lambda: fake.topics, timeout=30)
-        [(_chat, old)] = list(fake.topics)
-        await fake.wait_for(lambda: fake.messages_in_topic(STAFF_ID, old), timeout=30)  # the card
+        _chat, old = await open_ticket_in_process(fake, user)
         fake.staff_deletes_topic(STAFF_ID, old)
         # The new topic is made, but its card cannot be posted: the process dies in the middle.
         fake.fail("sendMessage", 500, times=10_000)
@@ -124,7 +106,7 @@ async def test_a_kill_while_the_new_topic_is_made_loses_and_doubles_nothing(fake
             process.kill()
     fake.stop_failing()
     assert [copy_calls(fake, m) for m in sent] == [0, 0, 0]
-    process = await start_process(fake, db)
+    process = await start_bot_process(fake, db, STAFF_CHAT_ID=str(STAFF_ID))
     try:
         await fake.wait_for(lambda: all(copy_calls(fake, m) == 1 for m in sent), timeout=90)
         await asyncio.sleep(1.0)
