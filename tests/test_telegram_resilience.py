@@ -31,6 +31,20 @@ async def test_server_errors_are_retried_and_the_answer_arrives_once(fake, tmp_p
     assert statuses == [500, 500, 200]
 
 
+async def test_a_failed_button_answer_is_not_retried_and_the_press_is_handled(fake, tmp_path: Path, clock):
+    # answerCallbackQuery only stops the spinner; retrying it would hold up the answer (both adapters alike).
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock):
+        user = fake.user(2010, "Lina", "en")
+        await agreed(fake, user)
+        user.says("/menu")
+        [menu] = await fake.wait_for_messages(user.chat_id, 1)
+        fake.fail("answerCallbackQuery", 500, times=5)
+        user.presses(menu, "hours")
+        await fake.wait_for(lambda: fake.calls_to("editMessageText") or len(fake.messages_to(user.chat_id)) > 1)
+        await asyncio.sleep(0.3)
+    assert [c.status for c in fake.calls_to("answerCallbackQuery", ok_only=False)] == [500]
+
+
 async def test_429_waits_retry_after_then_sends(fake, tmp_path: Path, clock):
     async with running_bot(fake, tmp_path / "db.sqlite3", clock):
         fake.fail("sendMessage", 429, times=1, retry_after=2)

@@ -2,7 +2,8 @@
 
 The same rules as the aiogram channel's RetryRequests: network errors, time-outs and 5xx are retried with a
 growing pause; a 429 pauses all sending for `retry_after`, then the call is made again. getUpdates never
-passes here (PTB leaves it out of rate limiting; its polling loop has its own backoff).
+passes here (PTB leaves it out of rate limiting; the receiving loop has its own backoff), and
+answerCallbackQuery is not retried.
 """
 
 import asyncio
@@ -50,6 +51,9 @@ class RetryRequests(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint == "answerCallbackQuery":
+            # As on aiogram: it only stops a button's spinner, and a late answer is refused anyway.
+            return await callback(*args, **kwargs)
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             await self._wait_for_pause()
