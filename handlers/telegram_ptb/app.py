@@ -21,7 +21,6 @@ from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.actions import command_menu
 from bot.bootstrap import App, Background
@@ -51,6 +50,7 @@ from handlers.telegram_ptb.messenger import PtbMessenger
 from handlers.telegram_ptb.readable import readable
 from handlers.telegram_ptb.retry import RetryRequests
 from handlers.telegram_ptb.routing import Desks
+from handlers.telegram_ptb.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 __all__ = ["PtbChannel", "StartupError", "make_bot"]
@@ -73,14 +73,14 @@ def make_bot(settings: Settings, request_timeout: float = 60.0, retry: RetryRequ
     quiet_library_logs()
     base = settings.telegram_api_base
     # As large a pool as aiogram's default (100); getUpdates has its own connection, as in PTB's default.
-    request = HTTPXRequest(
-        connection_pool_size=100,
+    request = AiohttpRequest(
+        pool_size=100,
         read_timeout=request_timeout,
         write_timeout=request_timeout,
         connect_timeout=request_timeout,
         pool_timeout=request_timeout,
     )
-    updates = HTTPXRequest(connect_timeout=request_timeout, pool_timeout=request_timeout)
+    updates = AiohttpRequest(pool_size=1, connect_timeout=request_timeout, pool_timeout=request_timeout)
     return ExtBot(
         settings.telegram_token,
         base_url=f"{base}/bot",
@@ -305,3 +305,6 @@ class PtbChannel:
     async def close(self) -> None:
         with contextlib.suppress(TelegramError):
             await self.bot.shutdown()
+        # Bot.shutdown skips a bot that was never initialised (a channel made, not started: the loops' tests),
+        # whose calls opened the transport all the same.
+        await self.bot.request.shutdown()
