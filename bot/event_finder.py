@@ -43,8 +43,10 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_SAME.get(w, w) for w in (_stem(w) for w in normalize(text).split()) if len(w) >= 2)
 
 
+@functools.lru_cache(maxsize=65536)
 def _within(a: str, b: str, limit: int) -> bool:
-    """Levenshtein distance of a and b is at most `limit`."""
+    """Levenshtein distance of a and b is at most `limit`. Cached: questions share most of their words ("wann",
+    "office", "ist"), and each is compared with the same event names again."""
     if abs(len(a) - len(b)) > limit:
         return False
     previous = list(range(len(b) + 1))
