@@ -1,6 +1,5 @@
 """One middleware per concern: retrying Bot API calls, handling each update once, finishing before a stop."""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,29 +16,24 @@ from bot.access import StaffAccess
 from bot.models import Actor
 from bot.receiving import Receiving
 from bot.replies import Answers
+from handlers.telegram.retrying import PASSING, Retrying
 from handlers.telegram.running import InFlight
 
 log = logging.getLogger(__name__)
 
 
-class RetryRequests(BaseRequestMiddleware):
-    """Retry a Bot API call on network errors, 5xx and 429 (after `retry_after`, which pauses all sending).
+def failure(exc: BaseException) -> float | str | None:
+    """A failed call as handlers/telegram/retrying.py sorts them."""
+    if isinstance(exc, TelegramRetryAfter):
+        return float(exc.retry_after)
+    return PASSING if isinstance(exc, TelegramNetworkError | TelegramServerError) else None
 
-    getUpdates is left alone (the receiving loop has its own backoff), and so is answerCallbackQuery: it only
-    stops a button's spinner, and a late answer is refused anyway.
-    """
+
+class RetryRequests(BaseRequestMiddleware):
+    """Retry a Bot API call on network errors, 5xx and 429, by the rules both adapters share."""
 
     def __init__(self, attempts: int = 6, first_delay: float = 0.5, max_delay: float = 30.0):
-        self.attempts = attempts
-        self.first_delay = first_delay
-        self.max_delay = max_delay
-        self._resume_at = 0.0  # loop time before which no call is made (after a 429)
-
-    async def _wait_for_pause(self) -> None:
-        loop = asyncio.get_running_loop()
-        delay = self._resume_at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        self.rules = Retrying(attempts, first_delay, max_delay)
 
     async def __call__(
         self,
@@ -47,26 +41,7 @@ class RetryRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if method.__api_method__ in ("getUpdates", "answerCallbackQuery"):
-            return await make_request(bot, method)
-        delay = self.first_delay
-        for attempt in range(1, self.attempts + 1):
-            await self._wait_for_pause()
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                log.warning("%s: 429, retry after %ss (attempt %d)", method.__api_method__, exc.retry_after, attempt)
-                loop = asyncio.get_running_loop()
-                self._resume_at = max(self._resume_at, loop.time() + exc.retry_after)
-                if attempt == self.attempts:
-                    raise
-            except (TelegramNetworkError, TelegramServerError) as exc:
-                log.warning("%s: %s (attempt %d)", method.__api_method__, type(exc).__name__, attempt)
-                if attempt == self.attempts:
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_delay)
-        raise AssertionError("unreachable")
+        return await self.rules.call(method.__api_method__, lambda: make_request(bot, method), failure)
 
 
 class Counted(BaseMiddleware):

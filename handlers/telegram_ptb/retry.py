@@ -1,13 +1,7 @@
-"""Retrying Bot API calls on python-telegram-bot: PTB's own seam for it is the bot's rate limiter.
+"""Retrying Bot API calls on python-telegram-bot: PTB's own seam for it is the bot's rate limiter; the rules
+are the ones both adapters share (handlers/telegram/retrying.py). getUpdates never passes here (PTB leaves it
+out of rate limiting)."""
 
-The same rules as the aiogram channel's RetryRequests: network errors, time-outs and 5xx are retried with a
-growing pause; a 429 pauses all sending for `retry_after`, then the call is made again. getUpdates never
-passes here (PTB leaves it out of rate limiting; the receiving loop has its own backoff), and
-answerCallbackQuery is not retried.
-"""
-
-import asyncio
-import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -15,7 +9,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-log = logging.getLogger(__name__)
+from handlers.telegram.retrying import PASSING, Retrying
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -24,23 +18,24 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def failure(exc: BaseException) -> float | str | None:
+    """A failed call as handlers/telegram/retrying.py sorts them."""
+    if isinstance(exc, RetryAfter):
+        return retry_seconds(exc)
+    if isinstance(exc, BadRequest):
+        return None  # PTB's BadRequest is a NetworkError; a refused call is not retried
+    return PASSING if isinstance(exc, NetworkError) else None  # NetworkError: also TimedOut, and every 5xx
+
+
 class RetryRequests(BaseRateLimiter[None]):
     def __init__(self, attempts: int = 6, first_delay: float = 0.5, max_delay: float = 30.0):
-        self.attempts = attempts
-        self.first_delay = first_delay
-        self.max_delay = max_delay
-        self._resume_at = 0.0  # loop time before which no call is made (after a 429)
+        self.rules = Retrying(attempts, first_delay, max_delay)
 
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
         pass
-
-    async def _wait_for_pause(self) -> None:
-        delay = self._resume_at - asyncio.get_running_loop().time()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
     async def process_request(
         self,
@@ -51,27 +46,4 @@ class RetryRequests(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        if endpoint == "answerCallbackQuery":
-            # As on aiogram: it only stops a button's spinner, and a late answer is refused anyway.
-            return await callback(*args, **kwargs)
-        delay = self.first_delay
-        for attempt in range(1, self.attempts + 1):
-            await self._wait_for_pause()
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                seconds = retry_seconds(exc)
-                log.warning("%s: 429, retry after %ss (attempt %d)", endpoint, seconds, attempt)
-                loop = asyncio.get_running_loop()
-                self._resume_at = max(self._resume_at, loop.time() + seconds)
-                if attempt == self.attempts:
-                    raise
-            except BadRequest:
-                raise  # PTB's BadRequest is a NetworkError; a refused call is not retried
-            except NetworkError as exc:  # also TimedOut, and every 5xx
-                log.warning("%s: %s (attempt %d)", endpoint, type(exc).__name__, attempt)
-                if attempt == self.attempts:
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_delay)
-        raise AssertionError("unreachable")
+        return await self.rules.call(endpoint, lambda: callback(*args, **kwargs), failure)
