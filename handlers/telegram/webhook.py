@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -18,7 +19,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.ports import StoreUnavailable
 from bot.receiving import Receiving, is_update_id
-from handlers.telegram.startup import cannot_listen
+from handlers.telegram.startup import cannot_listen, webhook_refused
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0  # systemd and docker give 30 s between SIGTERM and SIGKILL
@@ -56,9 +57,15 @@ def _handler(secret: str, feed: Feed) -> Callable[[web.Request], Awaitable[web.R
     return webhook
 
 
-async def open_webhook(settings: Settings, feed: Feed, register: Callable[[], Awaitable[None]]) -> web.AppRunner:
-    """Listen on WILLKOMMEN_HOST:PORT, then `register` the webhook with Telegram (it raises StartupError when
-    Telegram refuses); StartupError if either fails."""
+async def open_webhook(
+    settings: Settings,
+    feed: Feed,
+    set_webhook: Callable[[], Awaitable[Any]],
+    refusals: tuple[type[Exception], ...],
+) -> web.AppRunner:
+    """Listen on WILLKOMMEN_HOST:PORT, then register the webhook with Telegram (`set_webhook`; the library's
+    errors for a refused call are `refusals`, each with Telegram's words in `.message`); StartupError if
+    either fails."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     path = urlsplit(settings.webhook_url).path or "/"
     web_app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
@@ -70,7 +77,10 @@ async def open_webhook(settings: Settings, feed: Feed, register: Callable[[], Aw
             await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as exc:
             raise cannot_listen(settings.host, settings.port, exc.strerror or str(exc)) from None
-        await register()
+        try:
+            await set_webhook()
+        except refusals as exc:
+            raise webhook_refused(settings.webhook_url, getattr(exc, "message", str(exc))) from None
     except BaseException:
         await runner.cleanup()
         raise

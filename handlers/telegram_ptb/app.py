@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,6 @@ from handlers.telegram.startup import (
     check_staff_group,
     no_bot_api,
     unreachable,
-    webhook_refused,
     wrong_token,
 )
 from handlers.telegram.webhook import open_webhook
@@ -284,19 +283,16 @@ class PtbChannel:
         """Listen, and register the webhook with Telegram; StartupError if either fails."""
         settings = self.settings
 
-        async def register() -> None:
-            try:
-                await self.bot.set_webhook(
-                    settings.webhook_url or "",
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                    drop_pending_updates=False,
-                )
-            except (BadRequest, Forbidden) as exc:
-                raise webhook_refused(settings.webhook_url or "", exc.message) from None
+        def set_webhook() -> Awaitable[Any]:
+            return self.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
 
         with _startup_words(settings):
-            return await open_webhook(settings, self.feed, register)
+            return await open_webhook(settings, self.feed, set_webhook, (BadRequest, Forbidden))
 
     async def serve_webhook(self, runner: Any, stop: asyncio.Event) -> None:
         assert self.receiving is not None
