@@ -203,6 +203,52 @@ def test_phrase_patterns():
     assert not compile_phrase("bedroht mich").found_in(tokens)  # order matters
 
 
+# Messages written for this check, not taken from the dev set: the lexicon's phrasings are general (synonyms,
+# dialects, Latin-letter writing, typos), not the dev sentences only.
+INDIRECT_AND_DIALECT_EMERGENCIES = [
+    "alle wären glücklicher wenn es mich nicht gäbe",
+    "hab alle meine tabletten gesammelt",
+    "sometimes i think everyone would be happier if i was dead",
+    "i just want to go to sleep and not wake up",
+    "my friend cut her wrists",
+    "حاسس انو اهلي رح يكونو احسن بلايا",
+    "تعبت من هالحياة بدي ارتاح",
+    "جوزي هيموتني",
+    "ابني مش لاقيه من الصبح",
+    "ma3ad bade 3ish",
+    "ya rab khdni ana ta3bt",
+    "کاش هیچوقت به دنیا نمیومدم",
+    "من دیگر نمی خواهم زندگی کنم",
+    "dige nemikham basham",
+    "ዓርከይ ርእሱ ክቐትል ይደሊ",
+    "qoleay tefiu",
+    "mein vater ist zusammengeklappt und atmet komisch",
+    "help my friend took to many pills",
+]
+NEAR_MISSES = [
+    "mein handy ist tot, kann ich bei euch laden?",
+    "rauchmelder piept, wer wechselt die batterie?",
+    "my daughter fell asleep in the kita, is that ok",
+    "the bus didnt come back",
+    "بدي سجل بدورة اسعافات اولية",
+    "الشغل رح يموتني من التعب",
+    "الباسبور مش لاقيه",
+    "بسم الله الرحمن الرحيم، بدي موعد",
+    "دود سیگار همسایه میاد تو خونمون",
+    "الهی بمیرم",
+    "madrese baraye dokhtaram",
+    "ነፍሰ ጾር እየ ሓኪም ኣበይ",
+]
+
+
+def test_indirect_dialect_and_latin_letter_emergencies_are_caught():
+    lexicon, _scope = load_lexicons()
+    for text in INDIRECT_AND_DIALECT_EMERGENCIES:
+        assert lexicon.find(text) is not None, text
+    for text in NEAR_MISSES:
+        assert lexicon.find(text) is None, (text, lexicon.find(text))
+
+
 # -- scope, choices, two questions -----------------------------------------------------------------------
 
 
