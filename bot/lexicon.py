@@ -109,15 +109,23 @@ def compile_phrase(source: str) -> Phrase | None:
 
 
 class _PhraseSet:
-    """Phrases indexed by the exact first word where there is one, so a message checks few of them."""
+    """Phrases indexed by their first word, so a message checks few of them: by the exact word, or by the first
+    two letters of a "word*" and the last two of a "*word"; only "*word*" phrases are checked for every
+    message. (Kinds are checked in order, so which phrase of a kind is found first does not matter.)"""
 
     def __init__(self, phrases: list[Phrase]) -> None:
         self.by_first: dict[str, list[Phrase]] = {}
+        self.by_start: dict[str, list[Phrase]] = {}
+        self.by_end: dict[str, list[Phrase]] = {}
         self.loose: list[Phrase] = []
         for phrase in phrases:
             first = phrase.words[0]
             if first.mode == "=":
                 self.by_first.setdefault(first.text, []).append(phrase)
+            elif first.mode == "prefix" and len(first.text) >= 2:
+                self.by_start.setdefault(first.text[:2], []).append(phrase)
+            elif first.mode == "suffix" and len(first.text) >= 2:
+                self.by_end.setdefault(first.text[-2:], []).append(phrase)
             else:
                 self.loose.append(phrase)
 
@@ -125,13 +133,14 @@ class _PhraseSet:
         firsts = dict.fromkeys(
             [*tokens, *(t[len(c) :] for t in tokens for c in _CLITICS if t.startswith(c) and len(t) > len(c))]
         )
-        for token in firsts:
-            for phrase in self.by_first.get(token, ()):
+        candidates = [self.by_first.get(token, ()) for token in firsts]
+        candidates += [self.by_start.get(start, ()) for start in dict.fromkeys(t[:2] for t in tokens)]
+        candidates += [self.by_end.get(end, ()) for end in dict.fromkeys(t[-2:] for t in tokens)]
+        candidates.append(self.loose)
+        for phrases in candidates:
+            for phrase in phrases:
                 if phrase.found_in(tokens):
                     return phrase
-        for phrase in self.loose:
-            if phrase.found_in(tokens):
-                return phrase
         return None
 
 
