@@ -52,6 +52,9 @@ async def test_booking_on_telegram_sends_ics_notifies_staff_and_reminds(fake, tm
         assert name.endswith(".ics")
         [event] = Calendar.from_ical(data).walk("VEVENT")
         assert event.decoded("dtstart") == berlin(2026, 11, 24, 14, 0)
+        if fake.library == "ptb":  # handlers/telegram_ptb/transport.py: a JSON body, files as multipart
+            assert fake.calls_to("sendDocument")[0].content_type == "multipart/form-data"
+            assert {c.content_type for c in fake.calls_to("sendMessage")} == {"application/json"}
         # Staff hear about a booking for today (and get the morning agenda).
         await fake.wait_for(lambda: any(m["text"].startswith("🆕") for m in fake.messages_to(staff["id"])))
         # The 3-hours-before reminder goes out at 11:00, once.
