@@ -84,7 +84,15 @@ _FINGLISH_WORDS = frozenset(
     " nemidunam nemidonam nemikham nemitunam nadare hamchin hamin injast ast hast budam bud mire miram ruz"
     " haftegi hafte sobh asr shab daftaretun baze adres shomare gereftan chejoori chejuri mikonin jalase etela"
     " resani peyda nemikonam omade nemifahmam dokhtaram motarjem darin miain javab dade mikhad rezume"
-    " khadamati komaki bacheha khunegi davtalab madadkar tamas sohbat lazeme avaz bedune rayegane majanie".split()
+    " khadamati komaki bacheha khunegi davtalab madadkar tamas sohbat lazeme avaz bedune rayegane majanie"
+    " shoma shomaro chi chikar mikonin mikonan babam madaram pedaram hamle ghalbi karde kard gerefte"
+    " ashpazkhune ashpazkhane atish atash khande mordam mordan bimarestan pezeshk daru darou dandun dandoon"
+    " tarjome tarjomeh amuzesh amoozesh dars kelasa almani estekhdam shoghl madarek madrak otobus ghatar"
+    " istgah nazdik khiaban kuche koche neshani neshoon baste bazeh saate shanbe yekshanbe doshanbe seshanbe"
+    " chaharshanbe panjshanbe jome emshab zood zud befrestid befrestin begid bedid mitonid mitoonid"
+    " mitunin moshkel moshkeli dorost tamir kharab kharabe barq bargh mobl hamsaye hamsayeh dokhtar pesar"
+    " bache bachem nameh naame khabar jadid gharar gharare vaqt ghadr cheghadr chegadr cheqadr pardakht"
+    " pul pool".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
@@ -99,7 +107,11 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " kabey enda kelay kewn kihawn hawey hawka hawo aboy adey shekla kitebuni kihgezuni hatsewuni qutsri silki"
     " habuni kihiz intay srah yedli yietu metsiuni yirkeb mzgeba tergwami bnetsa diyu khgez welentawi tmetsu"
     " yimetsa biro kfutat dikhum tihbu tgebru kdawnti yedleyeni tzarebu kkewn kkfl aleni yehtet haberetay"
-    " demsisuley tnegru qotseraey kqyr kmetsi krekb".split()
+    " demsisuley tnegru qotseraey kqyr kmetsi krekb"
+    " abza alem kihlu aydelin aydeleyn hawi hizu gezana gezay gezey qolea qolia wediqu aytenfsn tenfis"
+    " qetqituni silkey moytu degim dagim bejaka bejakum bejaki nsu nsa nsom nska nski hiji hji hizi tmali"
+    " meealti mealti kirai kiray tsigem tsgem shqal wedey gualey deqey dekey mdhanit hakimey"
+    " yeqenyeley yekenyeleyey kemeyla bkemey abzi abti ntsa ntse".split()
 )
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 
