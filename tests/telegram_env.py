@@ -4,6 +4,8 @@ controllable clock) against the fake Bot API server."""
 import asyncio
 import contextlib
 import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,3 +157,21 @@ async def open_ticket_in_process(fake: FakeTelegram, user) -> tuple[int, int]:
     [(chat, thread)] = list(fake.topics)
     await fake.wait_for(lambda: fake.messages_in_topic(chat, thread), timeout=30)  # the card
     return chat, thread
+
+
+async def answer_once_then_stop(
+    fake: FakeTelegram, process: asyncio.subprocess.Process, user, text: str
+) -> tuple[bytes, float]:
+    """In a `willkommen run` just started: `user` asks `text` and is answered, then the process gets SIGTERM.
+    (its stderr, seconds from SIGTERM to its end); killed if it has not ended, so no test leaves it behind."""
+    try:
+        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)  # importing aiogram takes seconds
+        user.says(text)
+        await fake.wait_for_messages(user.chat_id, 1, timeout=30)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        return stderr, time.monotonic() - started
+    finally:
+        if process.returncode is None:
+            process.kill()

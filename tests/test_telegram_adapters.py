@@ -4,13 +4,12 @@ chosen (and matplotlib, which only /stats needs), answers a person and stops cle
 
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from telegram_env import agreed
+from telegram_env import agreed, answer_once_then_stop
 
 from bot.config import DEFAULT_TELEGRAM_LIBRARY, ConfigError, load_settings
 
@@ -47,15 +46,7 @@ async def test_only_the_chosen_library_is_imported(fake, tmp_path: Path):
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", REFUSE_IMPORTS, ",".join(refused), cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
     )
-    try:
-        await fake.wait_for(lambda: "getUpdates" in fake.arrived, timeout=90)
-        user.says("where is the office")
-        await fake.wait_for_messages(user.chat_id, 1, timeout=30)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
+    stderr, _ = await answer_once_then_stop(fake, process, user, "where is the office")
     assert process.returncode == 0, stderr.decode()
     assert b"refused import" not in stderr and b"Traceback" not in stderr
 
