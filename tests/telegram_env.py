@@ -134,16 +134,21 @@ async def agreed(fake: FakeTelegram, *users, db: Path | None = None) -> None:
             await store.close()
 
 
-async def start_bot_process(fake: FakeTelegram, db: Path, **env: str) -> asyncio.subprocess.Process:
-    """The real `willkommen run` against `fake`, on `fake`'s adapter, with `db` and the extra settings `env`."""
-    full = {
+def bot_process_env(fake: FakeTelegram, db: Path, **env: str) -> dict[str, str]:
+    """The environment of a bot process against `fake` with `db`, on `fake`'s adapter, plus the settings `env`."""
+    return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_BASE": fake.base_url,
         "WILLKOMMEN_DB": str(db),
+        "TELEGRAM_LIBRARY": library_of(fake),
         **env,
     }
-    return await start_willkommen_run(full, fake)
+
+
+async def start_bot_process(fake: FakeTelegram, db: Path, **env: str) -> asyncio.subprocess.Process:
+    """The real `willkommen run` against `fake`, on `fake`'s adapter, with `db` and the extra settings `env`."""
+    return await start_willkommen_run(bot_process_env(fake, db, **env), fake)
 
 
 async def open_ticket_in_process(fake: FakeTelegram, user) -> tuple[int, int]:

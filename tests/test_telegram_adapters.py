@@ -3,13 +3,12 @@
 chosen (and matplotlib, which only /stats needs), answers a person and stops cleanly."""
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from telegram_env import agreed, answer_once_then_stop
+from telegram_env import agreed, answer_once_then_stop, bot_process_env
 
 from bot.config import DEFAULT_TELEGRAM_LIBRARY, ConfigError, load_settings
 
@@ -36,13 +35,7 @@ async def test_only_the_chosen_library_is_imported(fake, tmp_path: Path):
     db = tmp_path / "db.sqlite3"
     user = fake.user(9101, "Lazy", "en")
     await agreed(fake, user, db=db)
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE": fake.base_url,
-        "WILLKOMMEN_DB": str(db),
-        "TELEGRAM_LIBRARY": chosen,
-    }
+    env = bot_process_env(fake, db)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", REFUSE_IMPORTS, ",".join(refused), cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
     )
