@@ -20,10 +20,13 @@ and on disk, keyed by the model id and a hash of all the texts, so a restart doe
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -195,14 +198,18 @@ class CachedEmbedder:
         with _MEMORY_LOCK:
             known = [_MEMORY.get((self.model_id, kind, t)) for t in texts]
         missing = [i for i, v in enumerate(known) if v is None]
-        if missing and path is not None and path.is_file():
-            try:
-                stored = np.load(path, allow_pickle=False)
-                if stored.shape[0] == len(texts):
-                    self._remember(texts, kind, stored)
-                    return stored
-            except (OSError, ValueError) as exc:
-                log.warning("embedding cache %s unreadable (%s): embedding again", path, exc)
+        if not missing or path is None:
+            return self._complete(texts, kind, known, missing, path if path and not path.is_file() else None)
+        with one_process_at_a_time(path):
+            stored = self._read(path, len(texts))
+            if stored is not None:
+                self._remember(texts, kind, stored)
+                return stored
+            return self._complete(texts, kind, known, missing, path)
+
+    def _complete(
+        self, texts: list[str], kind: Kind, known: list[np.ndarray | None], missing: list[int], path: Path | None
+    ) -> np.ndarray:
         if missing:
             unique = list(dict.fromkeys(texts[i] for i in missing))
             fresh = self.inner.embed(unique, kind) if unique else np.zeros((0, 0), np.float32)
@@ -211,9 +218,21 @@ class CachedEmbedder:
                 known = [_MEMORY[(self.model_id, kind, t)] for t in texts]
         rows = [v for v in known if v is not None]
         matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
-        if path is not None and not path.is_file():
+        if path is not None:
             self._write(path, matrix)
         return matrix
+
+    @staticmethod
+    def _read(path: Path, rows: int) -> np.ndarray | None:
+        if not path.is_file():
+            return None
+        try:
+            stored = np.load(path, allow_pickle=False)
+            if stored.shape[0] == rows:
+                return stored
+        except (OSError, ValueError) as exc:
+            log.warning("embedding cache %s unreadable (%s): embedding again", path, exc)
+        return None
 
     def _remember(self, texts: list[str], kind: str, vectors: np.ndarray) -> None:
         with _MEMORY_LOCK:
@@ -230,6 +249,27 @@ class CachedEmbedder:
             os.replace(partial, path)
         except OSError as exc:
             log.warning("cannot write the embedding cache %s (%s): the next start embeds again", path, exc)
+
+
+@contextlib.contextmanager
+def one_process_at_a_time(path: Path) -> Iterator[None]:
+    """Held while a process computes the cache file `path`: processes starting together (a restart beside a
+    second worker, test workers) wait and then read it, instead of all computing it at once. Without a
+    writable folder, no waiting."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.with_name(f".{path.name}.lock").open("a")
+    except OSError:
+        handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def forget_in_memory() -> None:

@@ -38,6 +38,7 @@ Phrases = list[str]
 class EmergencyFile(_Strict):
     review: Review
     kinds: dict[Literal[EMERGENCY_KINDS], dict[Literal[LEXICON_LANGUAGES], Phrases]]  # type: ignore[valid-type]
+    long_ago: dict[Literal[LEXICON_LANGUAGES], Phrases] = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 class ScopeFile(_Strict):
@@ -150,19 +151,31 @@ class EmergencyHit:
     phrase: str
 
 
+# A stroke or a fire "last year" is a question about what followed, not an emergency now. Violence, threats,
+# suicidal thoughts and a child in danger stay emergencies whenever they are told.
+PAST_CAN_END = frozenset({"medical", "not_breathing", "bleeding", "fire"})
+
+
 class EmergencyLexicon:
-    def __init__(self, kinds: dict[str, list[Phrase]]) -> None:
+    def __init__(self, kinds: dict[str, list[Phrase]], long_ago: list[Phrase] | None = None) -> None:
         # In the order of EMERGENCY_KINDS: suicidal thoughts first (their answer adds the crisis lines).
         self.kinds = {kind: _PhraseSet(kinds.get(kind, [])) for kind in EMERGENCY_KINDS}
+        self.long_ago = _PhraseSet(long_ago or [])
 
     def find(self, text: str) -> EmergencyHit | None:
         tokens = normalize(text).split()
         if not tokens:
             return None
+        past = None
         for kind, phrases in self.kinds.items():
             hit = phrases.first_hit(tokens)
-            if hit is not None:
-                return EmergencyHit(kind, hit.source)
+            if hit is None:
+                continue
+            if kind in PAST_CAN_END:
+                past = self.long_ago.first_hit(tokens) if past is None else past
+                if past is not None:
+                    continue
+            return EmergencyHit(kind, hit.source)
         return None
 
 
@@ -234,7 +247,10 @@ def _load(folder: Path, mtimes: tuple[float, float]) -> tuple[EmergencyLexicon, 
     scope = _read(folder / "scope.yaml", ScopeFile, "scope.yaml") if (folder / "scope.yaml").is_file() else None
     if problems:
         raise ContentError(problems)
-    return EmergencyLexicon(kinds), Scope(scope if isinstance(scope, ScopeFile) else ScopeFile(review=emergency.review))
+    long_ago = [phrase for lang in LEXICON_LANGUAGES for phrase in _compile_all(emergency.long_ago.get(lang, []))]
+    return EmergencyLexicon(kinds, long_ago), Scope(
+        scope if isinstance(scope, ScopeFile) else ScopeFile(review=emergency.review)
+    )
 
 
 def load_lexicons(content_folder: Path | None = None) -> tuple[EmergencyLexicon, Scope]:

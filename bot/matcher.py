@@ -6,7 +6,8 @@ The API the engine uses:
     matcher = matcher.with_examples(learned)           # the learning FAQ's (label, text, lang) examples
     u = matcher.understand(text, known_lang=person.language)
     u.emergency      # None, or the kind ("suicide", "not_breathing", "bleeding", "violence", "child", "fire",
-                     #   "medical", or "other" when the classifier alone is sure): answer with 112/110 at once,
+                     #   "medical", "other" when the classifier alone is sure, "similar" when the semantic net
+                     #   finds it near the emergency examples): answer with 112/110 at once,
                      #   for "suicide" also the crisis lines; mark a ticket urgent
     u.answers        # the FAQ ids to answer, best first: one, or two for two questions in one message
     u.choices        # when unsure: 1-3 plausible FAQ ids to offer as "Did you mean ...?" buttons
@@ -40,12 +41,21 @@ import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from bot.content import Content
 from bot.detect import detect
-from bot.embedder import CachedEmbedder, Embedder, EmbedderError, cache_dir, embedder_from_config, texts_key
+from bot.embedder import (
+    CachedEmbedder,
+    Embedder,
+    EmbedderError,
+    cache_dir,
+    embedder_from_config,
+    one_process_at_a_time,
+    texts_key,
+)
 from bot.lexicon import EmergencyLexicon, Scope, load_lexicons
 from bot.normalize import normalize
 
@@ -326,6 +336,9 @@ class Decision:
     choice: float = 0.1  # offer a topic as a choice from this probability on
     emergency: float = 0.5  # the classifier alone calls an emergency from this on
     semantic: bool = True
+    # The semantic emergency net: a message of 3 words or more whose meaning is nearer the emergency
+    # examples than any other topic's by this margin is an emergency (None: no semantic signal).
+    emergency_margin: float | None = None
     cv: dict = field(default_factory=dict, compare=False)  # what the cross-validation measured
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
@@ -409,12 +422,17 @@ def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]
     return tuple(normalize(text).split()) in set(keywords.get(label, ()))
 
 
-DECISION_VERSION = 5
+DECISION_VERSION = 6
 WRONG_COST = 2.0  # in unsure answers; chosen on the dev set (3 left it at 84 % right, 1.4 % wrong)
 PLATEAU = 0.005
 ONE_WORD_SURE = 0.9  # above this probability, one shared word with the topic is enough
 FOLDS = 5
 MAX_CV_QUESTIONS = 2500
+# The semantic emergency net may raise a false alarm on at most this share of the content's other examples
+# (cross-validated); the lexicon's alarms come on top. A false alarm costs an unneeded 112 message, a missed
+# emergency much more.
+SEMANTIC_FALSE_ALARMS = 0.005
+SEMANTIC_MIN_WORDS = 3  # greetings and one-word messages are near everything in meaning
 
 
 @dataclass
@@ -729,6 +747,8 @@ class Matcher:
             and overlap[0, emergency_number] >= 1
         ):
             emergency = "other"
+        if emergency is None and any(self._semantic_emergency(x[i], t) for i, t in enumerate(texts)):
+            emergency = "similar"
         answers, choices, reason, confidence = self._decide_one(p[0], overlap[0], int(nearest[0]), text)
         if len(texts) > 1:
             answers, choices, reason = self._two_questions(p, overlap, nearest, texts, answers, choices, reason)
@@ -759,6 +779,20 @@ class Matcher:
             lang_sure=found.sure,
             detected_lang=found.lang,
         )
+
+    def _semantic_emergency(self, x: np.ndarray, text: str) -> bool:
+        """The semantic net: the message means nearly what the emergency examples mean (it only adds alarms)."""
+        assert self._index is not None and self._decision is not None
+        margin, number = self._decision.emergency_margin, self._index.numbers.get(EMERGENCY, -1)
+        if (
+            margin is None
+            or number < 0
+            or not self._decision.semantic
+            or len(normalize(text).split()) < SEMANTIC_MIN_WORDS
+        ):
+            return False
+        sem = x[number, FEATURES.index("sem")]
+        return bool(sem > 0 and x[number, FEATURES.index("sem_margin")] >= margin)
 
     def _decide_one(
         self, p: np.ndarray, overlap: np.ndarray, nearest: int, text: str
@@ -857,33 +891,46 @@ def _decision_for(matcher: Matcher) -> Decision:
     # Lexical only (no embedder) it is cached too: fitting it takes seconds at every start otherwise.
     folder = matcher._embedder.folder if matcher._embedder is not None else cache_dir()
     path = folder / f"decision-{key}.json" if folder is not None else None
-    decision = None
-    if path is not None and path.is_file():
-        try:
-            data = json.loads(path.read_text())
-            decision = Decision(tuple(data["weights"]), data["answer"], data["choice"], data["emergency"],
-                                data["semantic"], data.get("cv", {}))  # fmt: skip
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("classifier cache %s unreadable (%s): fitting again", path, exc)
+    decision = _read_decision(path) if path is not None else None
+    if decision is None and path is not None:
+        with one_process_at_a_time(path):
+            decision = _read_decision(path)
+            if decision is None:
+                decision = fit_decision(matcher)
+                _write_decision(path, decision)
     if decision is None:
         decision = fit_decision(matcher)
-        if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # Whole or not at all: another process (a second worker, a restart) may be reading it.
-                partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                partial.write_text(json.dumps(decision.__dict__))
-                os.replace(partial, path)
-            except OSError as exc:
-                log.warning("cannot write the classifier cache %s (%s)", path, exc)
     with _DECISIONS_LOCK:
         _DECISIONS[key] = decision
     return decision
 
 
+def _read_decision(path: Path) -> Decision | None:
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return Decision(tuple(data["weights"]), data["answer"], data["choice"], data["emergency"],
+                        data["semantic"], data["emergency_margin"], data.get("cv", {}))  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("classifier cache %s unreadable (%s): fitting again", path, exc)
+        return None
+
+
+def _write_decision(path: Path, decision: Decision) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Whole or not at all: another process (a second worker, a restart) may be reading it.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(decision.__dict__))
+        os.replace(partial, path)
+    except OSError as exc:
+        log.warning("cannot write the classifier cache %s (%s)", path, exc)
+
+
 def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: int = MAX_CV_QUESTIONS):
     """Features of the content's own example questions, each scored by a matcher that did not see its fold:
-    (features (n, labels, F), true label numbers (n,), fold of each (n,))."""
+    (features (n, labels, F), true label numbers (n,), fold of each (n,), words of each (n,))."""
     assert matcher._index is not None
     numbers = matcher._index.numbers
     n_labels = len(matcher._index.labels)
@@ -901,7 +948,7 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
         if semantic and matcher._embedder is not None
         else None
     )
-    xs, ys, fs = [], [], []
+    xs, ys, fs, ws = [], [], [], []
     for fold in range(folds):
         held = [i for i in scored if fold_of[i] == fold]
         if not held:
@@ -928,13 +975,19 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
         xs.append(feature_tensor(lex, kw, sem, sem3, overlap, numbers.get(OUT_OF_SCOPE, -1)))
         ys += [numbers[examples[i][0]] for i in held]
         fs += [fold] * len(held)
-    return np.concatenate(xs), np.array(ys, dtype=np.int64), np.array(fs, dtype=np.int64)
+        ws += [len(normalize(examples[i][1]).split()) for i in held]
+    return (
+        np.concatenate(xs),
+        np.array(ys, dtype=np.int64),
+        np.array(fs, dtype=np.int64),
+        np.array(ws, dtype=np.int64),
+    )
 
 
 def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     """Weights on all cross-validated examples; thresholds from out-of-fold probabilities."""
     assert matcher._index is not None
-    x, y, fold_of = cross_validated(matcher, folds)
+    x, y, fold_of, words = cross_validated(matcher, folds)
     p = np.zeros(x.shape[:2])
     for fold in range(folds):
         inside = fold_of == fold
@@ -943,11 +996,34 @@ def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     numbers = matcher._index.numbers
     chosen = choose_thresholds(p, y, numbers.get(OUT_OF_SCOPE, -1), numbers.get(EMERGENCY, -1))
     weights = fit_logit(x, y)
+    margin, net = None, dict[str, float]()
+    if matcher._semantic is not None and numbers.get(EMERGENCY, -1) >= 0:
+        margin, net = choose_emergency_margin(x, y, words, numbers[EMERGENCY])
     return Decision(
         weights=tuple(float(w) for w in weights),
         answer=chosen["answer"],
         choice=chosen["choice"],
         emergency=chosen["emergency"],
         semantic=matcher._semantic is not None,
-        cv={k: v for k, v in chosen.items() if k.startswith("cv_")} | {"questions": len(y)},
+        emergency_margin=margin,
+        cv={k: v for k, v in chosen.items() if k.startswith("cv_")} | net | {"questions": len(y)},
     )
+
+
+def choose_emergency_margin(x: np.ndarray, y: np.ndarray, words: np.ndarray, emergency: int) -> tuple[float, dict]:
+    """The smallest semantic margin towards the emergency examples whose cross-validated false alarms on the
+    content's other examples stay within SEMANTIC_FALSE_ALARMS: (margin, what the cross-validation measured)."""
+    margin = x[:, emergency, FEATURES.index("sem_margin")]
+    long_enough = words >= SEMANTIC_MIN_WORDS
+    is_emergency = y == emergency
+    others = long_enough & ~is_emergency
+    chosen = 0.1
+    for candidate in np.round(np.arange(-0.03, 0.1001, 0.0025), 4):
+        if (margin[others] >= candidate).mean() <= SEMANTIC_FALSE_ALARMS:
+            chosen = float(candidate)
+            break
+    caught = long_enough & is_emergency & (margin >= chosen)
+    return chosen, {
+        "cv_emergency_net_recall": round(float(caught.sum() / max(1, (long_enough & is_emergency).sum())), 4),
+        "cv_emergency_net_false_alarms": round(float((margin[others] >= chosen).mean()), 4),
+    }

@@ -334,3 +334,55 @@ def test_dev_set_figures(dev_report):
     assert report.false_alarm_rate() <= 0.01, report.table()
     assert report.choices_recall() >= 0.95, report.table()
     assert report.lang_accuracy() >= 0.97, report.table()
+
+
+def test_processes_starting_together_embed_the_content_once(tmp_path: Path):
+    import subprocess
+    import sys
+
+    # Two processes (a restart beside a second worker, two test workers) find no cache file at the same time:
+    # one embeds and writes it, the other waits and reads it.
+    code = """if True:
+        import sys, time
+        from pathlib import Path
+        import numpy as np
+        from bot.embedder import CachedEmbedder
+
+        class Slow:
+            model_id = "slow-test"
+            def embed(self, texts, kind="query"):
+                with open(sys.argv[2], "a") as log:
+                    log.write("embedded\\n")
+                time.sleep(1.0)
+                return np.full((len(texts), 4), 0.5, np.float32)
+
+        print(CachedEmbedder(Slow(), Path(sys.argv[1])).embed_many(["eins zwei drei", "vier fünf sechs"]).shape)
+    """
+    calls = tmp_path / "calls.txt"
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "cache"), str(calls)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in both]
+    assert outputs == ["(2, 4)", "(2, 4)"] and calls.read_text() == "embedded\n"
+
+
+def test_a_medical_emergency_told_as_the_past_is_no_alarm_but_violence_stays_one():
+    lexicon, _scope = load_lexicons(None)
+    past = [
+        "Mein Vater hatte vor zwei Jahren einen Herzinfarkt, wo finde ich einen Kardiologen?",
+        "my son had a seizure last year, does the kita need a paper from the doctor?",
+        "پدرم پارسال سکته قلبی کرد، دنبال دکتر قلب هستیم",
+    ]
+    assert [lexicon.find(text) for text in past] == [None, None, None]
+    now = {
+        "Mein Vater hat einen Herzinfarkt, er liegt am Boden": "medical",
+        "last year he beat me and yesterday he said he will kill me": "violence",
+        "پارسال هم میخواستم خودمو بکشم، الان دوباره": "suicide",
+    }
+    assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
