@@ -26,7 +26,9 @@ distinctive words a question shares with a topic) turns them into a calibrated p
 weights and its thresholds are fitted by cross-validation on the content's own examples when the matcher is
 built, never on an evaluation set. Questions the bot must not answer (`out_of_scope` in the content) form a
 topic of their own. The emergency lexicon (content/emergency.yaml) is checked first and cannot be outvoted;
-another city or another authority's hours (content/scope.yaml) put a question out of scope.
+two more nets only add alarms: the classifier when emergency is its sure answer, and a semantic one when a
+message's meaning is nearer the emergency examples than any topic's by a margin chosen by cross-validation.
+Another city or another authority's hours (content/scope.yaml) put a question out of scope.
 
 Staying unsure costs a forwarded question; a wrong answer can cost a refugee a deadline.
 """
