@@ -38,7 +38,7 @@ Phrases = list[str]
 class EmergencyFile(_Strict):
     review: Review
     kinds: dict[Literal[EMERGENCY_KINDS], dict[Literal[LEXICON_LANGUAGES], Phrases]]  # type: ignore[valid-type]
-    long_ago: dict[Literal[LEXICON_LANGUAGES], Phrases] = Field(default_factory=dict)  # type: ignore[valid-type]
+    not_now: dict[Literal[LEXICON_LANGUAGES], Phrases] = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 class ScopeFile(_Strict):
@@ -151,30 +151,30 @@ class EmergencyHit:
     phrase: str
 
 
-# A stroke or a fire "last year" is a question about what followed, not an emergency now. Violence, threats,
-# suicidal thoughts and a child in danger stay emergencies whenever they are told.
+# A stroke or a fire "last year", a fire drill, the news of a fire, a hospital asked for "not an emergency":
+# questions about something else, not an emergency now (content/emergency.yaml, `not_now`). Violence, threats,
+# suicidal thoughts and a child in danger stay emergencies however they are told.
 PAST_CAN_END = frozenset({"medical", "not_breathing", "bleeding", "fire"})
 
 
 class EmergencyLexicon:
-    def __init__(self, kinds: dict[str, list[Phrase]], long_ago: list[Phrase] | None = None) -> None:
+    def __init__(self, kinds: dict[str, list[Phrase]], not_now: list[str] | None = None) -> None:
         # In the order of EMERGENCY_KINDS: suicidal thoughts first (their answer adds the crisis lines).
         self.kinds = {kind: _PhraseSet(kinds.get(kind, [])) for kind in EMERGENCY_KINDS}
-        self.long_ago = _PhraseSet(long_ago or [])
+        # Word for word and side by side: "not breathing, it is an emergency" must not read as "not an emergency".
+        self.not_now = tuple(f" {words} " for words in dict.fromkeys(normalize(p) for p in not_now or []) if words)
 
     def find(self, text: str) -> EmergencyHit | None:
         tokens = normalize(text).split()
         if not tokens:
             return None
-        past = None
+        spaced = f" {' '.join(tokens)} "
         for kind, phrases in self.kinds.items():
             hit = phrases.first_hit(tokens)
             if hit is None:
                 continue
-            if kind in PAST_CAN_END:
-                past = self.long_ago.first_hit(tokens) if past is None else past
-                if past is not None:
-                    continue
+            if kind in PAST_CAN_END and any(words in spaced for words in self.not_now):
+                continue
             return EmergencyHit(kind, hit.source)
         return None
 
@@ -247,8 +247,8 @@ def _load(folder: Path, mtimes: tuple[float, float]) -> tuple[EmergencyLexicon, 
     scope = _read(folder / "scope.yaml", ScopeFile, "scope.yaml") if (folder / "scope.yaml").is_file() else None
     if problems:
         raise ContentError(problems)
-    long_ago = [phrase for lang in LEXICON_LANGUAGES for phrase in _compile_all(emergency.long_ago.get(lang, []))]
-    return EmergencyLexicon(kinds, long_ago), Scope(
+    not_now = [phrase for lang in LEXICON_LANGUAGES for phrase in emergency.not_now.get(lang, [])]
+    return EmergencyLexicon(kinds, not_now), Scope(
         scope if isinstance(scope, ScopeFile) else ScopeFile(review=emergency.review)
     )
 

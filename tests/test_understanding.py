@@ -372,16 +372,20 @@ def test_processes_starting_together_embed_the_content_once(tmp_path: Path):
     assert outputs == ["(2, 4)", "(2, 4)"] and calls.read_text() == "embedded\n"
 
 
-def test_a_medical_emergency_told_as_the_past_is_no_alarm_but_violence_stays_one():
+def test_a_medical_emergency_told_as_past_drill_or_no_emergency_is_no_alarm_but_violence_stays_one():
     lexicon, _scope = load_lexicons(None)
     past = [
         "Mein Vater hatte vor zwei Jahren einen Herzinfarkt, wo finde ich einen Kardiologen?",
         "my son had a seizure last year, does the kita need a paper from the doctor?",
         "پدرم پارسال سکته قلبی کرد، دنبال دکتر قلب هستیم",
+        "kein Notfall, aber welches Krankenhaus ist am nächsten?",
+        "fire drill at the kids school tomorrow, do they need anything?",
     ]
-    assert [lexicon.find(text) for text in past] == [None, None, None]
+    assert [lexicon.find(text) for text in past] == [None] * len(past)
     now = {
         "Mein Vater hat einen Herzinfarkt, er liegt am Boden": "medical",
+        "this is not a drill, fire in the kitchen!": "fire",
+        "he is not breathing, it is an emergency": "not_breathing",
         "last year he beat me and yesterday he said he will kill me": "violence",
         "پارسال هم میخواستم خودمو بکشم، الان دوباره": "suicide",
     }
