@@ -185,7 +185,9 @@ def detect(text: str | None, hint: str | None = None) -> Detection:
     geez = len(_GEEZ.findall(text))
     arabic = len(_ARABIC_SCRIPT.findall(text))
     latin = len(_LATIN.findall(text))
-    if geez and geez >= arabic and geez * 2 >= latin:
+    # A Ge'ez letter is a syllable: three of them make a word, and nobody writes one in German or English
+    # ("Ausländerbehörde መዓስ ይኽፈት" is Tigrinya with a German word in it).
+    if geez >= 3 or (geez and geez >= arabic and geez * 2 >= latin):
         return Detection("ti", "geez", sure=True)
     if arabic and arabic * 2 >= latin:
         words = set(normalize(text).split())

@@ -52,3 +52,9 @@ def test_iraqi_arabic_with_persian_letters_stays_arabic():
     assert detect("شلون اگدر اروح للمكتب").lang == "ar"
     assert detect("ما بحكي الماني").lang == "ar"
     assert detect("وقت الفراغ شو في").lang == "ar"
+
+
+def test_a_german_word_inside_tigrinya_keeps_it_tigrinya():
+    for text in ("Ausländerbehörde መዓስ ይኽፈት", "Jobcenter Termin ኣለኒ", "wo ist ቤት ጽሕፈት"):
+        found = detect(text)
+        assert (found.lang, found.sure) == ("ti", True), text
