@@ -390,3 +390,17 @@ def test_a_medical_emergency_told_as_past_drill_or_no_emergency_is_no_alarm_but_
         "پارسال هم میخواستم خودمو بکشم، الان دوباره": "suicide",
     }
     assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
+
+
+def test_the_semantic_net_only_adds_alarms_and_not_for_short_messages(matcher):
+    import dataclasses
+
+    assert matcher._decision is not None and matcher._decision.emergency_margin is not None
+    question = "Wann habt ihr morgen in Brackel offen?"
+    assert matcher.understand(question).emergency is None
+    # A margin every message reaches: the net calls it an emergency; a two-word message it never calls one.
+    loose = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, emergency_margin=-1.0))
+    assert loose.understand(question).emergency == "similar"
+    assert loose.understand("hallo zusammen").emergency is None
+    # A lexicon hit keeps its own kind: the net does not replace it.
+    assert loose.understand("Ich will nicht mehr leben, bitte helft mir").emergency == "suicide"
