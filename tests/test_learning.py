@@ -18,6 +18,7 @@ from bot.records import Question
 from bot.scheduler import Scheduler
 
 BIKE = "Wie repariere ich mein Fahrrad?"
+BIKE_NEAR = "Wie kann ich mein Fahrrad reparieren?"
 BIKE_AGAIN = "Wo kann man Fahrrad reparieren lassen?"
 
 
@@ -46,9 +47,12 @@ async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, 
     told = await learning.in_ticket(person.id, person.language, "leisure")
     assert "'leisure'" in told and "1" in told
     await ask(engine, "c1", BIKE)
-    await ask(engine, "d1", BIKE_AGAIN)  # worded differently, by someone else
+    await ask(engine, "d1", BIKE_NEAR)  # worded differently, by someone else
     assert await answered(store, "c1") == ["leisure"]
     assert await answered(store, "d1") == ["leisure"]
+    # Further from the one taught wording, the bot is not sure enough to answer, but offers the topic.
+    assert "dym:leisure" in await ask(engine, "d2", BIKE_AGAIN)
+    assert await answered(store, "d2") == []
     assert await store.last_unresolved_question(person.id) is None  # attached: not offered again
     assert [(e.faq_id, e.text, e.language) for e in await store.learned_examples()] == [("leisure", BIKE, "de")]
 
@@ -140,7 +144,7 @@ async def test_content_export_and_faq_eval_with_and_without_learned(
     await learning.learn("housing", [Question("متى أحصل على شقة؟", "ar")])
     sample = tmp_path / "sample.jsonl"
     sample.write_text(
-        '{"text": "Wo kann man Fahrrad reparieren lassen?", "expect": "leisure", "lang": "de"}\n'
+        '{"text": "Wie kann ich mein Fahrrad reparieren?", "expect": "leisure", "lang": "de"}\n'
         '{"text": "when is the office open", "expect": "opening_hours", "lang": "en"}\n',
         encoding="utf-8",
     )

@@ -43,7 +43,7 @@ async def test_learn_in_a_ticket_topic_teaches_the_bot(fake, tmp_path: Path, clo
         told_person = len(fake.messages_to(user.chat_id))
         other = fake.user(4962, "Reza", "de")
         await agreed(fake, other)
-        other.says("Wo kann man Fahrrad reparieren lassen?")
+        other.says("Wie kann ich mein Fahrrad reparieren?")
         [answer] = await fake.wait_for_messages(other.chat_id, 1)
         person = await running.channel.app.store.get_person("telegram", str(other.id))
         learned = await running.channel.app.store.recent_answers(person.id)
