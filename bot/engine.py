@@ -24,6 +24,7 @@ from bot.events import Events
 from bot.faq import Faq
 from bot.i18n import Translator
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from bot.matcher import Understanding
 from bot.models import Incoming, Person, Reply
 from bot.normalize import normalize
 from bot.people import People, changed
@@ -411,7 +412,18 @@ class Engine:
         tr = self.tr(person)
         if understood.emergency is not None:  # the lexicon's word: never outvoted by the classifier
             await self.store.record_answer(person.id, "emergency", self.clock.now())
-            return [self._faq_reply(person, "emergency")]
+            alarm = self._faq_reply(person, "emergency")
+            if understood.alarm_only:
+                return [alarm]
+            # The classifier's or the semantic net's alarm may be false: the numbers come first, and the
+            # question still gets its answer, so a false alarm does not cost the person their answer.
+            return [alarm, *await self._question(person, tr, text, understood, is_new)]
+        return await self._question(person, tr, text, understood, is_new)
+
+    async def _question(
+        self, person: Person, tr: Translator, text: str, understood: Understanding, is_new: bool
+    ) -> list[Reply]:
+        """A question's answer(s), or "did you mean", or a person: what the bot understood of it."""
         words = normalize(text).split()
         if words and all(w in _GREETINGS for w in words):
             return [screens.welcome(self.content, tr, person, with_languages=is_new)]

@@ -7,7 +7,9 @@ Per item, from `Matcher.understand`:
 - right: the answer is the expected topic (with "also": every answered topic is one of the expected ones);
   for `expect: null`, nothing was answered; for "emergency", the emergency answer was given.
 - wrong: answered with another topic, or answered at all where `expect` is null: the costly mistake. An
-  emergency answer to a question that is no emergency is a false alarm, and counts as wrong.
+  emergency answer to a question that is no emergency is a false alarm; when the lexicon raised it, the
+  numbers are all the person gets, so it counts as wrong; when the classifier or the semantic net raised it,
+  the question is answered too, and that answer is judged as any other.
 - unsure: nothing answered where an answer was expected (the person can ask a colleague). When the expected
   topic is among the offered choices, the item is also "right among choices".
 `choices_recall`: of the items expecting a topic, how many got it answered or offered as a choice.
@@ -58,7 +60,7 @@ class Outcome:
         u, expect = self.understood, self.item.expect
         if expect == EMERGENCY:
             return self.emergency
-        if self.emergency:
+        if u.alarm_only:
             return False
         if expect is None:
             return not u.answers
@@ -68,7 +70,7 @@ class Outcome:
     def wrong(self) -> bool:
         if self.right:
             return False
-        return self.emergency or bool(self.understood.answers)
+        return self.understood.alarm_only or bool(self.understood.answers)
 
     @property
     def unsure(self) -> bool:

@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "_out_of_scope"
 EMERGENCY = "emergency"
+NET_ALARMS = ("other", "similar")  # emergency kinds raised by the classifier and the semantic net, not a word
 LABEL_IDF_POWER = 1.0
 ALWAYS_ANSWER = frozenset({EMERGENCY})
 
@@ -102,6 +103,12 @@ class Understanding:
     reason: str
     confidence: float = 0.0  # the probability of the best topic
     detected_lang: str | None = None  # what the text alone says (None: nothing)
+
+    @property
+    def alarm_only(self) -> bool:
+        """An emergency the reviewed lexicon found: the numbers alone, nothing that could distract from them.
+        The classifier's and the semantic net's alarms (NET_ALARMS) may be false: the question is answered too."""
+        return self.emergency is not None and self.emergency not in NET_ALARMS
 
     @property
     def faq_id(self) -> str | None:

@@ -1,8 +1,11 @@
 """The channel-neutral conversation, through the real engine, store, content and catalogs."""
 
+import dataclasses
+
 from conftest import agree
 
 from bot.bidi import strip_isolates
+from bot.bootstrap import wire
 from bot.models import Incoming
 
 CH = "test"
@@ -95,6 +98,21 @@ async def test_an_emergency_word_wins_over_the_classifier(engine):
     [reply] = await engine.handle(text("4d", "ana ta3ban kteer w bfakker enni a2tol 7ali"))
     plain = strip_isolates(reply.text)
     assert "112" in plain and "0800 111 0 111" in plain
+
+
+async def test_a_net_alarm_gives_the_numbers_first_and_still_answers_the_question(
+    store, content, matcher, translators, clock
+):
+    # A semantic-net margin every message reaches: each message of three words or more is a "similar" alarm.
+    loose = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, emergency_margin=-1.0))
+    engine = wire(store, content, translators, clock, loose).engine
+    await agree(engine, "4f")
+    alarm, answer = await engine.handle(text("4f", "wann ist das büro offen?"))
+    assert "112" in strip_isolates(alarm.text) and "0800 111 0 111" in strip_isolates(alarm.text)
+    assert "Jetzt offen" in strip_isolates(answer.text)  # a false alarm does not cost the answer
+    # A word of the emergency lexicon: the numbers alone, nothing that could distract from them.
+    [reply] = await engine.handle(text("4f", "Ich will nicht mehr leben, wann ist das büro offen?"))
+    assert "0800 111 0 111" in strip_isolates(reply.text) and "Jetzt offen" not in strip_isolates(reply.text)
 
 
 async def test_one_ambiguous_latin_letter_message_does_not_switch_the_language(engine):

@@ -11,7 +11,8 @@ import pytest
 from conftest import ROOT
 
 from bot.detect import detect
-from bot.faq_eval import EvalFileError, evaluate, read_items
+from bot.faq_eval import EvalFileError, Item, Outcome, evaluate, read_items
+from bot.matcher import Understanding
 
 DEV = ROOT / "tests" / "data" / "faq_dev.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "faq_holdout.jsonl"
@@ -92,6 +93,18 @@ def test_faq_eval_command_prints_table_and_json_last_line(tmp_path: Path, matche
     rows = {line.split()[0]: line.split() for line in table if line.strip()}
     assert {"de", "en", "all", "two_topics", "violence"} <= set(rows)
     assert rows["two_topics"][1:3] == ["1", "100.0%"]
+
+
+def test_a_net_false_alarm_is_counted_and_its_answer_judged_a_lexicon_one_is_wrong():
+    def outcome(kind: str, answers: tuple[str, ...]) -> Outcome:
+        understood = Understanding("en", True, kind, answers, (), False, "emergency")
+        return Outcome(Item("Could someone visit us at home?", "home_visit", "en"), understood)
+
+    net = outcome("similar", ("home_visit",))  # the numbers, then the answer: right, and a false alarm
+    assert net.right and not net.wrong and net.false_alarm
+    assert outcome("similar", ()).unsure
+    word = outcome("fire", ("home_visit",))  # the lexicon's alarm is all the person gets
+    assert word.wrong and word.false_alarm and not word.right
 
 
 def test_faq_eval_names_a_broken_line(tmp_path: Path):
