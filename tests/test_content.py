@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 from bot.config import bundled_content_dir
 from bot.content import REQUIRED_FAQ_IDS, ContentError, load_content
@@ -87,7 +87,7 @@ def test_unknown_keys_are_reported_not_ignored(content_copy: Path):
 
 def test_invalid_content_stops_the_start_with_the_problems(content_copy: Path, tmp_path: Path):
     edit_yaml(content_copy / "offices.yaml", lambda d: d["offices"][0].update(phone="call us"))
-    env = {"WILLKOMMEN_CONTENT": str(content_copy), "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3"), "PATH": ""}
+    env = child_env(WILLKOMMEN_CONTENT=str(content_copy), WILLKOMMEN_DB=str(tmp_path / "db.sqlite3"))
     result = subprocess.run(
         [sys.executable, "-m", "handlers.cli", "chat"], input="", capture_output=True, text=True, cwd=ROOT, env=env
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from booking_helpers import CH, actions, first, press, start
-from conftest import ROOT, berlin
+from conftest import ROOT, berlin, child_env
 
 from bot import bidi
 from bot.answers import faq_answer, offers_block
@@ -72,7 +72,7 @@ def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PATH": "", **env},
+        env=child_env(**env),
         timeout=120,
     )
 

@@ -1,14 +1,13 @@
 """FAQ answering measured on the dev set: the thresholds the issue sets, and the eval command itself."""
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 from bot.detect import detect
 from bot.faq_eval import EvalFileError, Item, Outcome, evaluate, read_items
@@ -73,7 +72,7 @@ def test_faq_eval_command_prints_table_and_json_last_line(tmp_path: Path, matche
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PATH": "", "WILLKOMMEN_CACHE_DIR": os.environ["WILLKOMMEN_CACHE_DIR"]},
+        env=child_env(),
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import sys
 
 import yaml
 from booking_helpers import CH, actions, press
-from conftest import ROOT, berlin
+from conftest import ROOT, berlin, child_env
 from test_reminders_and_staff import Channel, make_app
 
 from bot.clock import ManualClock
@@ -148,7 +148,7 @@ async def test_content_export_and_faq_eval_with_and_without_learned(
         '{"text": "when is the office open", "expect": "opening_hours", "lang": "en"}\n',
         encoding="utf-8",
     )
-    env = {"PATH": "", "WILLKOMMEN_DB": store.path}
+    env = child_env(WILLKOMMEN_DB=store.path)
     run = [sys.executable, "-m", "handlers.cli"]
     evaluated = await asyncio.to_thread(
         subprocess.run, [*run, "faq-eval", str(sample)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120

@@ -5,6 +5,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
+from conftest import child_env
 from telegram_env import agreed, answer_once_then_stop, running_bot, start_bot_process, start_willkommen_run
 
 SECRET = "s3cret-token_for-the-webhook"
@@ -158,7 +159,7 @@ async def test_sigterm_stops_the_process_gracefully(fake, tmp_path: Path):
 
 
 async def test_run_without_a_token_explains_and_points_to_the_console(tmp_path: Path):
-    env = {"PATH": "", "WILLKOMMEN_DB": str(tmp_path / "db.sqlite3")}
+    env = child_env(WILLKOMMEN_DB=str(tmp_path / "db.sqlite3"))
     process = await start_willkommen_run(env, None)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2

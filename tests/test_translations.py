@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from babel import Locale
-from conftest import ROOT
+from conftest import ROOT, child_env
 
 from bot.i18n import bundled_locales_dir, compile_catalog, read_catalog
 from bot.languages import LANGUAGES
@@ -89,7 +89,7 @@ def run_translations(env: dict[str, str]) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PATH": "", **env},
+        env=child_env(**env),
         timeout=120,
     )
 
