@@ -372,7 +372,7 @@ def test_processes_starting_together_embed_the_content_once(tmp_path: Path):
     assert outputs == ["(2, 4)", "(2, 4)"] and calls.read_text() == "embedded\n"
 
 
-def test_a_medical_emergency_told_as_past_drill_or_no_emergency_is_no_alarm_but_violence_stays_one():
+def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm_but_violence_stays_one():
     lexicon, _scope = load_lexicons(None)
     past = [
         "Mein Vater hatte vor zwei Jahren einen Herzinfarkt, wo finde ich einen Kardiologen?",
@@ -380,6 +380,9 @@ def test_a_medical_emergency_told_as_past_drill_or_no_emergency_is_no_alarm_but_
         "پدرم پارسال سکته قلبی کرد، دنبال دکتر قلب هستیم",
         "kein Notfall, aber welches Krankenhaus ist am nächsten?",
         "fire drill at the kids school tomorrow, do they need anything?",
+        "Gestern im Film hat ein ganzes Haus gebrannt, so spannend",  # fiction, or curiosity
+        "شفت مسلسل فيه حريق كبير، شو اسمه؟",
+        "what number do you call for a fire in Spain? just curious",
     ]
     assert [lexicon.find(text) for text in past] == [None] * len(past)
     now = {
@@ -388,6 +391,7 @@ def test_a_medical_emergency_told_as_past_drill_or_no_emergency_is_no_alarm_but_
         "he is not breathing, it is an emergency": "not_breathing",
         "last year he beat me and yesterday he said he will kill me": "violence",
         "پارسال هم میخواستم خودمو بکشم، الان دوباره": "suicide",
+        "ich will sterben wie im film": "suicide",
     }
     assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
 
