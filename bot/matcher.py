@@ -60,6 +60,7 @@ from bot.embedder import (
 )
 from bot.lexicon import EmergencyLexicon, Scope, load_lexicons
 from bot.normalize import normalize
+from bot.questions import tells_about_oneself
 
 log = logging.getLogger(__name__)
 
@@ -846,13 +847,22 @@ class Matcher:
         choices: tuple[str, ...],
         reason: str,
     ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-        """Two questions in one message: both answered when each part is sure of a different topic."""
-        sure: list[str] = []
+        """Two questions in one message: both answered when each part is sure of a different topic. A topic
+        only a part that tells about the person was sure of ("... I work during the day") is offered, not
+        answered, when another part is sure of a topic."""
+        asked: list[str] = []  # topics of the parts that ask, or at least do not tell about the person
+        told: list[str] = []
         offered: list[str] = list(choices)
         for i in range(1, len(texts)):
             a, c, _r, _conf = self._decide_one(p[i], overlap[i], int(nearest[i]), texts[i])
-            sure += [x for x in a if x not in sure]
+            sure_here = told if tells_about_oneself(texts[i], texts[0]) else asked
+            sure_here += [x for x in a if x not in sure_here]
             offered += [x for x in c if x not in offered]
+        sure = asked or told
+        only_told = [x for x in told if x not in asked] if asked else []
+        if answers and answers[0] in only_told:  # the whole message leaned to what was only told
+            answers, reason = (), "close"
+        offered = [*only_told, *[x for x in offered if x not in only_told]]
         if len(sure) >= 2:
             return tuple(sure[:2]), (), "two_questions"
         if answers:

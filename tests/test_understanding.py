@@ -22,6 +22,7 @@ from bot.faq_eval import evaluate, read_items
 from bot.lexicon import EMERGENCY_KINDS, LEXICON_LANGUAGES, compile_phrase, load_lexicons
 from bot.matcher import Matcher
 from bot.normalize import normalize
+from bot.questions import is_question, tells_about_oneself
 
 DEV = ROOT / "tests" / "data" / "faq_dev.jsonl"
 
@@ -280,6 +281,25 @@ def test_one_shared_word_is_not_a_topic(matcher):
 def test_two_questions_in_one_message_get_both_answers(matcher):
     understood = matcher.understand("Wo ist das Büro? Und wie ist eure Telefonnummer?")
     assert set(understood.answers) == {"location", "contact"} and understood.reason == "two_questions"
+
+
+def test_what_a_person_only_tells_about_themselves_is_offered_not_answered(matcher):
+    understood = matcher.understand("where can i do a german course in the evening, i work during the day")
+    assert understood.answers == ("german_course",) and "work" in understood.choices
+
+
+def test_a_part_is_a_question_by_its_mark_its_question_word_or_its_opening_verb():
+    message = "Ich arbeite tagsüber, kann ich abends Deutsch lernen. Kurs in Hörde? Meine Frau ist krank"
+    assert [is_question(part, message) for part in ("Ich arbeite tagsüber", "kann ich abends Deutsch lernen")] == [
+        False,
+        True,
+    ]
+    assert is_question("Kurs in Hörde", message) and not is_question("Meine Frau ist krank", message)
+    assert is_question("وين المكتب", "وين المكتب") and is_question("daftar kojast", "daftar kojast")
+    assert is_question("ቤት ጽሕፈት ኣበይ ኣሎ", "ቤት ጽሕፈት ኣበይ ኣሎ") and not is_question("ኣነ ኣብ ዶርትሙንድ እነብር", "x")
+    # Told about oneself: asks nothing and says "I"; a bare noun phrase ("address of the office") is not.
+    assert tells_about_oneself("Ich arbeite tagsüber", message) and tells_about_oneself("ኣነ ኣብ ዶርትሙንድ እነብር", "x")
+    assert not tells_about_oneself("آدرس دفتر", "آدرس دفتر و ساعت کاری؟")
 
 
 @pytest.fixture(scope="module")
