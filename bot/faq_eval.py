@@ -17,6 +17,7 @@ Per item, from `Matcher.understand`:
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,7 +234,9 @@ def _ids(value: object, path: Path, number: int, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def read_items(path: Path) -> list[Item]:
+def read_items(path: Path, topics: Collection[str] | None = None) -> list[Item]:
+    """The file's items; with `topics` (the content's FAQ ids), an id not among them is an error: a label
+    that can never be right would count a correct "no topic" as a mistake (a file once had "null" quoted)."""
     items = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -255,6 +258,11 @@ def read_items(path: Path) -> list[Item]:
             raise EvalFileError(f"{path}:{number}: 'lang' must be one of {', '.join(LANGUAGES)}")
         also = _ids(data.get("also"), path, number, "also")
         tags = _ids(data.get("tags"), path, number, "tags")
+        unknown = [x for x in (expect, *also) if topics is not None and x is not None and x not in topics]
+        if unknown:
+            raise EvalFileError(
+                f"{path}:{number}: {unknown[0]!r} is not a FAQ id of the content (for no topic: null, without quotes)"
+            )
         items.append(Item(data["text"], expect, lang, also, tags))
     return items
 

@@ -107,7 +107,7 @@ def cmd_faq_eval(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
         content = load_content(settings.content_path)
-        items = read_items(Path(args.file))
+        items = read_items(Path(args.file), content.faq_ids)
     except (ContentError, EvalFileError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -106,8 +106,12 @@ def test_a_net_false_alarm_is_counted_and_its_answer_judged_a_lexicon_one_is_wro
     assert word.wrong and word.false_alarm and not word.right
 
 
-def test_faq_eval_names_a_broken_line(tmp_path: Path):
+def test_faq_eval_names_a_broken_line(tmp_path: Path, content):
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"text": "ok", "expect": null}\n{"text": \n', encoding="utf-8")
     with pytest.raises(EvalFileError, match=r"broken.jsonl:2: not JSON"):
         read_items(broken)
+    quoted = tmp_path / "quoted.jsonl"
+    quoted.write_text('{"text": "ok", "expect": "opening_hours"}\n{"text": "x", "expect": "null"}\n', encoding="utf-8")
+    with pytest.raises(EvalFileError, match=r"quoted.jsonl:2: 'null' is not a FAQ id"):
+        read_items(quoted, content.faq_ids)
