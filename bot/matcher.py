@@ -752,12 +752,13 @@ class Matcher:
         labels = self._index.labels
         decision = self._decision
         emergency_number = self._index.numbers.get(EMERGENCY, -1)
-        # The classifier alone calls an emergency only when it is its sure answer and shares a word with it.
+        # The classifier alone calls an emergency when it is its best answer, at the emergency threshold (not the
+        # answer threshold: a net alarm costs no answer), and shares a word with it.
         if (
             emergency is None
             and emergency_number >= 0
             and int(p[0].argmax()) == emergency_number
-            and p[0, emergency_number] >= max(decision.emergency, decision.answer)
+            and p[0, emergency_number] >= decision.emergency
             and overlap[0, emergency_number] >= 1
         ):
             emergency = "other"

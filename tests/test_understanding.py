@@ -416,6 +416,30 @@ def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm
     assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
 
 
+def test_a_child_touched_or_poisoned_and_a_farewell_are_emergencies():
+    lexicon, _scope = load_lexicons(None)
+    said = {
+        "Ein Mann hat gerade meine Tochter angefasst, was soll ich tun": "child",
+        "kasi be dokhtaram dast derazi kard": "child",
+        "ወደይ ናይ ምሕጻብ ፈሳሲ ሰትዩ": "child",
+        "يا جماعة بكرا ما رح تشوفوني": "suicide",
+        "ba3d el yom ma ra7 tshoufoni": "suicide",
+        "ጽባሕ ኣይክትረኽቡንን ኢኹም": "suicide",
+    }
+    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+
+
+def test_the_classifiers_alarm_does_not_wait_for_the_answer_threshold(matcher):
+    import dataclasses
+
+    # The lexicon has no word for it; the classifier is sure enough of "emergency" (about 0.9).
+    text = "bitte ruft die polizei für mich"
+    assert matcher._lexicon.find(text) is None and matcher.understand(text).emergency == "other"
+    # A stricter answer threshold (chosen to hold wrong answers down) leaves the alarm as it is.
+    strict = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, answer=0.99))
+    assert strict.understand(text).emergency == "other"
+
+
 def test_the_semantic_net_only_adds_alarms_and_not_for_short_messages(matcher):
     import dataclasses
 
