@@ -92,7 +92,8 @@ _FINGLISH_WORDS = frozenset(
     " chaharshanbe panjshanbe jome emshab zood zud befrestid befrestin begid bedid mitonid mitoonid"
     " mitunin moshkel moshkeli dorost tamir kharab kharabe barq bargh mobl hamsaye hamsayeh dokhtar pesar"
     " bache bachem nameh naame khabar jadid gharar gharare vaqt ghadr cheghadr chegadr cheqadr pardakht"
-    " pul pool".split()
+    " pul pool nerkh chande chanda toman faghat hame hamash aghab andakht mosaferam mosafer zakhire gereftam"
+    " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
@@ -101,7 +102,7 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " delye deliye edeli ydli ydeli yikeal yikael yikal kikeal kfut kifut ktsu lomi tsbah tsibah tsbuk"
     " hagez hagezuni hagezeni hagzuni sirah srah geza debdabe debdabie hakim timhrti tmhrti quanqua kwankwa"
     " qwanqwa tsihfet tsehfet tsifet qotsera ketsera kotsera qotsra yekenyeley yekenyelay yekenyelna dehan"
-    " dehando hade hadu sebay sebeyti wedi gual tigrinya tigrigna ertra habesha gebri wagaa waga ane aney"
+    " dehando hade hadu sebay sebeyti wedi gual gebri wagaa waga ane aney"
     " nskha nsikha nsika ntsibuk tsebuk zeyblu zeybel ayfeletn ayfelten ayfelteyn kesab kab keyd kedka"
     " ketsera kheyd kiheyd ydelyi zdelyi halewo halewa halewu yelon eta eti etom ezia nay bkemey bkemay"
     " kabey enda kelay kewn kihawn hawey hawka hawo aboy adey shekla kitebuni kihgezuni hatsewuni qutsri silki"
@@ -111,7 +112,8 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " abza alem kihlu aydelin aydeleyn hawi hizu gezana gezay gezey qolea qolia wediqu aytenfsn tenfis"
     " qetqituni silkey moytu degim dagim bejaka bejakum bejaki nsu nsa nsom nska nski hiji hji hizi tmali"
     " meealti mealti kirai kiray tsigem tsgem shqal wedey gualey deqey dekey mdhanit hakimey"
-    " yeqenyeley yekenyeleyey kemeyla bkemey abzi abti ntsa ntse".split()
+    " yeqenyeley yekenyeleyey kemeyla bkemey abzi abti ntsa ntse yikealo kemzi ameta yiqemet tihgezuna hiza"
+    " ikil kiflit tihbuwo hibuni hbuni kimezgeb tkhelu geyna yibl wedieye yimhar bintay".split()
 )
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 
@@ -119,6 +121,9 @@ _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a
 # Word shapes only one of the two languages has (normalised words: no umlauts).
 _GERMAN_SHAPE = re.compile(r"(ung|ungen|keit|heit|schaft|lich|chen|isch)$|^(ge|ver|be|zu)[a-z]{3,}(t|en)$|sch|tz|pf")
 _ENGLISH_SHAPE = re.compile(r"(ing|tion|ly|ght)$|^(wh|th)|[a-z]{2,}w$")
+
+
+LATIN_WORD_WEIGHT = 2
 
 
 def _folded(words: frozenset[str]) -> frozenset[str]:
@@ -153,8 +158,10 @@ def latin_scores(text: str) -> dict[str, int]:
         + 2 * len(re.findall("[äöüß]", raw)),
         "en": sum(w in _ENGLISH_WORDS or bool(_ENGLISH_SHAPE.search(w)) for w in words),
         "ar": sum(w in _ARABIZI_WORDS for w in words) + 2 * len(_ARABIZI_DIGIT_WORD.findall(raw)),
-        "fa": sum(w in _FINGLISH_WORDS for w in words),
-        "ti": sum(w in _TIGRINYA_LATIN_WORDS for w in words),
+        # A Finglish or Tigrinya word counts twice: beside the German and English loanwords such messages carry
+        # ("WhatsApp darid?", "hausbesuch ab Mengede yikal do?") it is the language's own word.
+        "fa": LATIN_WORD_WEIGHT * sum(w in _FINGLISH_WORDS for w in words),
+        "ti": LATIN_WORD_WEIGHT * sum(w in _TIGRINYA_LATIN_WORDS for w in words),
     }
 
 
@@ -172,6 +179,8 @@ def _latin_language(text: str, hinted: str | None) -> tuple[str | None, bool]:
             return hinted, False
         return None, False
     sure = top - second >= 2 or (top >= 2 and top >= 2 * second)
+    if best in ("fa", "ti") and top <= LATIN_WORD_WEIGHT:
+        sure = False  # one such word decides the language, but is no reason to switch a person's language
     # One weak clue ("hallo", "ok") is not worth overruling what the person's phone is set to.
     if top == 1 and hinted in scores and best != hinted:
         return hinted, False

@@ -58,3 +58,16 @@ def test_a_german_word_inside_tigrinya_keeps_it_tigrinya():
     for text in ("Ausländerbehörde መዓስ ይኽፈት", "Jobcenter Termin ኣለኒ", "wo ist ቤት ጽሕፈት"):
         found = detect(text)
         assert (found.lang, found.sure) == ("ti", True), text
+
+
+def test_a_finglish_or_tigrinya_word_outweighs_a_loanword_but_alone_switches_nothing():
+    for text, lang in [
+        ("WhatsApp darid?", "fa"),
+        ("motarjem baraye doktor darid?", "fa"),
+        ("bzey termin kimetsie yikealo do?", "ti"),
+        ("hausbesuch ab Mengede yikal do?", "ti"),
+        ("sprecht ihr tigrinya", "de"),  # the language's name is a word of every language
+        ("anyone there speaks tigrinya??", "en"),
+    ]:
+        assert detect(text).lang == lang, text
+    assert not detect("WhatsApp darid?").sure and detect("motarjem baraye doktor darid?").sure
