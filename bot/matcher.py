@@ -850,7 +850,7 @@ class Matcher:
     ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
         """Two questions in one message: both answered when each part is sure of a different topic. A topic
         only a part that tells about the person was sure of ("... I work during the day") is offered, not
-        answered, when another part is sure of a topic."""
+        answered, when another part, or else the whole message, is sure of a topic."""
         asked: list[str] = []  # topics of the parts that ask, or at least do not tell about the person
         told: list[str] = []
         offered: list[str] = list(choices)
@@ -859,10 +859,14 @@ class Matcher:
             sure_here = told if tells_about_oneself(texts[i], texts[0]) else asked
             sure_here += [x for x in a if x not in sure_here]
             offered += [x for x in c if x not in offered]
-        sure = asked or told
-        only_told = [x for x in told if x not in asked] if asked else []
-        if answers and answers[0] in only_told:  # the whole message leaned to what was only told
-            answers, reason = (), "close"
+        if asked:
+            sure, only_told = asked, [x for x in told if x not in asked]
+            if answers and answers[0] in only_told:  # the whole message leaned to what was only told
+                answers, reason = (), "close"
+        elif answers:  # only parts that tell are sure of topics, the whole message is sure of one: answer that
+            sure, only_told = [], told
+        else:
+            sure, only_told = told, []
         offered = [*only_told, *[x for x in offered if x not in only_told]]
         if len(sure) >= 2:
             return tuple(sure[:2]), (), "two_questions"

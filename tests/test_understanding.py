@@ -286,6 +286,9 @@ def test_two_questions_in_one_message_get_both_answers(matcher):
 def test_what_a_person_only_tells_about_themselves_is_offered_not_answered(matcher):
     understood = matcher.understand("where can i do a german course in the evening, i work during the day")
     assert understood.answers == ("german_course",) and "work" in understood.choices
+    # Both parts tell, and the whole message is sure of one topic: that one is answered, the other offered.
+    understood = matcher.understand("ich möchte meinen termin absagen, ich habe jetzt arbeit gefunden")
+    assert understood.answers == ("appointment",) and "work" in understood.choices
 
 
 def test_a_part_is_a_question_by_its_mark_its_question_word_or_its_opening_verb():
