@@ -406,6 +406,7 @@ def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm
         "Gestern im Film hat ein ganzes Haus gebrannt, so spannend",  # fiction, or curiosity
         "شفت مسلسل فيه حريق كبير، شو اسمه؟",
         "what number do you call for a fire in Spain? just curious",
+        "my fire tv stick does not start any more",
     ]
     assert [lexicon.find(text) for text in past] == [None] * len(past)
     now = {
@@ -419,7 +420,7 @@ def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm
     assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
 
 
-def test_a_child_touched_or_poisoned_and_a_farewell_are_emergencies():
+def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emergencies():
     lexicon, _scope = load_lexicons(None)
     said = {
         "Ein Mann hat gerade meine Tochter angefasst, was soll ich tun": "child",
@@ -428,6 +429,11 @@ def test_a_child_touched_or_poisoned_and_a_farewell_are_emergencies():
         "يا جماعة بكرا ما رح تشوفوني": "suicide",
         "ba3d el yom ma ra7 tshoufoni": "suicide",
         "ጽባሕ ኣይክትረኽቡንን ኢኹም": "suicide",
+        "Die Kinder oben sind seit drei Tagen allein, niemand öffnet": "child",
+        "ሰለስተ ቆልዑ ክልተ መዓልቲ በይኖም ኣለዉ": "child",
+        "ex husband is outside, he says kiqetleki": "violence",
+        "zendegi sakhte, mwat yihayish": "suicide",
+        "ich bin seit tagen allein, gibt es gruppen zum kennenlernen?": None,  # lonely: not a child in danger
     }
     assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
 
