@@ -107,7 +107,7 @@ class Understanding:
 
     @property
     def alarm_only(self) -> bool:
-        """An emergency the reviewed lexicon found: the numbers alone, nothing that could distract from them.
+        """An emergency the lexicon found: the numbers alone, nothing that could distract from them.
         The classifier's and the semantic net's alarms (NET_ALARMS) may be false: the question is answered too."""
         return self.emergency is not None and self.emergency not in NET_ALARMS
 

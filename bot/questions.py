@@ -41,7 +41,7 @@ _SELF = {
     "ar": "انا أنا اني إني احنا نحنا نحن",
     "ar_latin": "ana ani e7na ehna",
     "fa": "خودم منم",  # not "من": in Arabic it is "from"
-    "fa_latin": "man ma",
+    "fa_latin": "khodam manam",  # not "man" (German "one") or "ma" (Arabizi "not")
     "ti": "ኣነ ንሕና",
     "ti_latin": "ane nihna",
 }
