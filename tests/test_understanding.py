@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, with_decision
 
 from bot.content import ContentError
 from bot.detect import detect
@@ -439,24 +439,20 @@ def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emer
 
 
 def test_the_classifiers_alarm_does_not_wait_for_the_answer_threshold(matcher):
-    import dataclasses
-
     # The lexicon has no word for it; the classifier is sure enough of "emergency" (about 0.9).
     text = "bitte ruft die polizei für mich"
     assert matcher._lexicon.find(text) is None and matcher.understand(text).emergency == "other"
     # A stricter answer threshold (chosen to hold wrong answers down) leaves the alarm as it is.
-    strict = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, answer=0.99))
+    strict = with_decision(matcher, answer=0.99)
     assert strict.understand(text).emergency == "other"
 
 
 def test_the_semantic_net_only_adds_alarms_and_not_for_short_messages(matcher):
-    import dataclasses
-
     assert matcher._decision is not None and matcher._decision.emergency_margin is not None
     question = "Wann habt ihr morgen in Brackel offen?"
     assert matcher.understand(question).emergency is None
     # A margin every message reaches: the net calls it an emergency; a two-word message it never calls one.
-    loose = dataclasses.replace(matcher, _decision=dataclasses.replace(matcher._decision, emergency_margin=-1.0))
+    loose = with_decision(matcher, emergency_margin=-1.0)
     assert loose.understand(question).emergency == "similar"
     assert loose.understand("hallo zusammen").emergency is None
     # A lexicon hit keeps its own kind: the net does not replace it.
