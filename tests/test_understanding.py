@@ -434,6 +434,9 @@ def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emer
         "ex husband is outside, he says kiqetleki": "violence",
         "zendegi sakhte, mwat yihayish": "suicide",
         "ich bin seit tagen allein, gibt es gruppen zum kennenlernen?": None,  # lonely: not a child in danger
+        "ቆልዓ ካብ ንግሆ ንበይኑ ይበኪ ኣሎ": "child",
+        "ሓወይ በይኑ ኣብ ገዛ ይነብር፡ ስራሕ ይደሊ": None,  # a brother who lives alone
+        "wedey aystenfesn ale, hagezu": "not_breathing",
     }
     assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
 
