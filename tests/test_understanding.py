@@ -441,6 +441,22 @@ def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emer
     assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
 
 
+def test_a_child_beaten_is_an_emergency_and_shouting_is_no_shooting():
+    lexicon, _scope = load_lexicons(None)
+    said = {
+        "Die Nachbarn schlagen jeden Tag ihre kleine Tochter, jetzt schreit sie": "child",
+        "the neighbours beat their little girl every day and now she is screaming": "child",
+        "الجيران يضربون بنتهم الصغيرة كل يوم": "child",
+        "el jiran byedrobo binton kel yom": "child",
+        "ጎረቤትና ንቆልዓ ብዙሕ ይወቕዕዎ ኣለዉ": "child",
+        "gorebetna n'qolA bzuH ywek'Ewo alewu": "child",
+        "a man opened fire in the street": "violence",
+        # "shouting" and "shooting" are one form after normalising (ou, oo -> u): loud neighbours are no alarm
+        "the people upstairs are shouting and playing music all night, can i complain?": None,
+    }
+    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+
+
 def test_the_classifiers_alarm_does_not_wait_for_the_answer_threshold(matcher):
     # The lexicon has no word for it; the classifier is sure enough of "emergency" (about 0.9).
     text = "bitte ruft die polizei für mich"
