@@ -53,11 +53,18 @@ class Relay:
 
     async def run_once(self) -> int:
         jobs = await self.tickets.claim(self.boot_id)
+        # Once a ticket's message must wait, its later ones in this round wait too: they keep their order.
+        waiting: set[tuple[int, Direction]] = set()
         for job in jobs:
-            await self._one(job)
+            line = (job.ticket.id, job.message.direction)
+            if line in waiting:
+                await self.tickets.later(job)
+            elif not await self._one(job):
+                waiting.add(line)
         return len(jobs)
 
-    async def _one(self, job: RelayJob) -> None:
+    async def _one(self, job: RelayJob) -> bool:
+        """Send one message: False when it stays pending for a later run."""
         message = job.message
         try:
             target: tuple[int, int] | None = None
@@ -70,17 +77,21 @@ class Relay:
         except Unreachable:
             if message.direction == Direction.OUT:
                 await self.tickets.blocked(job)
-            else:  # the staff group cannot be reached: keep the message until it can
-                log.error("relay %s: the staff group cannot be reached", message.id)
-                await self.tickets.later(job)
+                return True
+            # the staff group cannot be reached: keep the message until it can
+            log.error("relay %s: the staff group cannot be reached", message.id)
+            await self.tickets.later(job)
+            return False
         except TryLater as exc:
             log.warning("relay %s not sent yet: %s", message.id, exc)
             await self.tickets.later(job)
+            return False
         except Refused as exc:
             log.error("relay %s refused: %s", message.id, exc)
             await self.tickets.refused(job)
         else:
             await self.tickets.delivered(job, target)
+        return True
 
     # -- person -> topic ----------------------------------------------------------------------------------
 

@@ -255,3 +255,25 @@ async def test_a_message_a_crashed_run_had_claimed_is_handled_at_the_next_start(
         assert answered >= 1 and "المكتب" in amal.messages()[0].shows  # handled at the start
         assert (await fakewa.post_webhook(payload)).status == 200  # Meta delivers it again: handled once
         assert len(amal.messages()) == answered
+
+
+
+async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_staff_wrote_them(
+    fake, fakewa, tmp_path: Path, clock
+):
+    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
+        reza = fakewa.user("4917600000021", "Reza")
+        await agreed(running.app, reza, language="fa")
+        await reza.says("/menu")
+        await tap(reza, "staff")
+        await fake.wait_for(lambda: fake.topics)
+        [(chat, thread)] = list(fake.topics)
+        worker = fake.user(4242, "Sozialarbeiterin", "de")
+        # The first answer fails on every try of its round (the messenger tries 4 times): it waits for the next.
+        fakewa.fail("messages", 500, times=running.whatsapp.messenger.attempts)
+        answers = [f"Antwort {i}" for i in range(3)]
+        for answer in answers:
+            fake.topic_message(fake._chats[chat], thread, worker, answer)
+        await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == 3, timeout=30)
+        assert [s.shows for s in reza.messages() if s.shows in answers] == answers  # once each, in order
+        assert len(fakewa.calls_to("messages", ok_only=False)) > len(fakewa.calls_to("messages"))  # it did fail
