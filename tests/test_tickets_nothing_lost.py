@@ -54,7 +54,7 @@ async def test_a_crash_between_storing_and_sending_loses_and_doubles_nothing(fak
 
 async def test_relay_with_a_third_of_all_calls_failing(fake, tmp_path: Path, clock):
     staff = fake.staff_group(STAFF_ID)
-    async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock, retry_delay=0.05, STAFF_CHAT_ID=str(STAFF_ID)):
         users = [fake.user(5100 + i, f"P{i}", lang) for i, lang in enumerate(("de", "ar", "fa", "ti", "en"))]
         await agreed(fake, *users)
         for user in users:
