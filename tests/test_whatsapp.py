@@ -257,7 +257,6 @@ async def test_a_message_a_crashed_run_had_claimed_is_handled_at_the_next_start(
         assert len(amal.messages()) == answered
 
 
-
 async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_staff_wrote_them(
     fake, fakewa, tmp_path: Path, clock
 ):
