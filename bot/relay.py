@@ -52,16 +52,15 @@ class Relay:
         await repeat(self.run_once, stop, tick_seconds, "relay", self.tickets.wake)
 
     async def run_once(self) -> int:
-        jobs = await self.tickets.claim(self.boot_id)
-        # Once a ticket's message must wait, its later ones in this round wait too: they keep their order.
-        waiting: set[tuple[int, Direction]] = set()
-        for job in jobs:
-            line = (job.ticket.id, job.message.direction)
-            if line in waiting:
-                await self.tickets.later(job)
-            elif not await self._one(job):
-                waiting.add(line)
-        return len(jobs)
+        """Claim and send until nothing more moves. A claim holds one message per ticket and direction (the
+        store keeps each line in order), so the next of a line comes in the next claim, once this one is sent."""
+        total = 0
+        while True:
+            jobs = await self.tickets.claim(self.boot_id)
+            total += len(jobs)
+            done = [await self._one(job) for job in jobs]
+            if not any(done):
+                return total
 
     async def _one(self, job: RelayJob) -> bool:
         """Send one message: False when it stays pending for a later run."""

@@ -159,3 +159,46 @@ async def test_undeliverable_numbers_are_marked_inactive(fakewa, tmp_path: Path,
         rows = await running.app.store.table_rows()  # type: ignore[attr-defined]
         [row] = [r for r in rows["people"] if r["id"] == person.id]
         assert row["inactive_at"] is not None
+
+
+async def test_many_answers_held_for_a_closed_window_hold_back_nobody_else_and_keep_their_order(
+    fake, fakewa, tmp_path: Path, clock
+):
+    from telegram_env import agreed as agreed_on_telegram
+
+    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
+        reza = fakewa.user("4917600000021", "Reza")
+        await agreed(running.app, reza, language="fa")
+        chat, thread = await open_ticket(fake, reza, "نامه از اداره کار دارم")
+        clock.advance(timedelta(hours=25))
+        worker = fake.user(4242, "Sozialarbeiterin", "de")
+        # More held answers than the relay claims in one round (20).
+        answers = [f"Antwort {i}" for i in range(25)]
+        for answer in answers:
+            fake.topic_message(fake._chats[chat], thread, worker, answer)
+
+        async def held() -> int:
+            return sum(r.text in answers for r in await running.app.store.relay_rows())
+
+        for _ in range(200):
+            if await held() == len(answers):
+                break
+            await asyncio.sleep(0.05)
+        assert await held() == len(answers)
+        # Someone else writes to the team meanwhile: their topic and message come through at once.
+        tom = fake.user(5301, "Tom", "en")
+        await agreed_on_telegram(fake, tom)
+        tom.says("/menu")
+        [menu] = await fake.wait_for_messages(tom.chat_id, 1)
+        tom.presses(menu, "staff")
+        await fake.wait_for(lambda: len(fake.topics) == 2, timeout=15)
+        [(tom_chat, tom_thread)] = [t for t in fake.topics if t != (chat, thread)]
+        tom.says("I have a question about my rent")
+        await fake.wait_for(
+            lambda: any("about my rent" in m.get("text", "") for m in fake.messages_in_topic(tom_chat, tom_thread)),
+            timeout=15,
+        )
+        # Reza writes: his window is open again and the held answers reach him, in the order staff wrote them.
+        await reza.says("سلام")
+        await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == len(answers), timeout=60)
+        assert [s.shows for s in reza.messages() if s.shows in answers] == answers

@@ -179,11 +179,14 @@ class TicketRows(SqliteBase):
         return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
     async def claim_relay(self, boot_id: str, limit: int = 20) -> list[RelayMessage]:
-        """Pending messages in the order they came, marked as being sent by this run."""
+        """The first unsent message of each ticket and direction, marked as being sent by this run. Those tried
+        least come first: messages that keep waiting (a closed WhatsApp window) cannot crowd out new ones."""
         rows = await self._rows(
-            "UPDATE relay SET state = 'sending', boot_id = ?, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM relay WHERE state = 'pending'"
-            " OR (state = 'sending' AND boot_id != ?) ORDER BY id LIMIT ?) RETURNING *",
+            "UPDATE relay SET state = 'sending', boot_id = ?, attempts = attempts + 1 WHERE id IN ("
+            " SELECT r.id FROM relay r WHERE (r.state = 'pending' OR (r.state = 'sending' AND r.boot_id != ?))"
+            " AND NOT EXISTS (SELECT 1 FROM relay e WHERE e.ticket_id = r.ticket_id AND e.direction = r.direction"
+            " AND e.id < r.id AND e.state IN ('pending', 'sending'))"
+            " ORDER BY r.attempts, r.id LIMIT ?) RETURNING *",
             (boot_id, boot_id, limit),
         )
         return sorted((relay_message(r) for r in rows), key=lambda m: m.id)
