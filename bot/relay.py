@@ -82,7 +82,9 @@ class Relay:
             await self.tickets.later(job)
             return False
         except TryLater as exc:
-            log.warning("relay %s not sent yet: %s", message.id, exc)
+            # A held message is tried every round (every 2 s): said at its 1st, 2nd, 4th, 8th ... try, not each time.
+            if message.attempts & (message.attempts - 1) == 0:
+                log.warning("relay %s not sent yet (try %d): %s", message.id, message.attempts, exc)
             await self.tickets.later(job)
             return False
         except Refused as exc:

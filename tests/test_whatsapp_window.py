@@ -33,7 +33,7 @@ async def open_ticket(fake, user: FakeWaUser, question: str) -> tuple[int, int]:
 
 
 async def test_a_team_answer_after_24_hours_waits_behind_a_template_until_the_person_writes(
-    fake, fakewa, tmp_path: Path, clock
+    fake, fakewa, tmp_path: Path, clock, caplog
 ):
     async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
         reza = fakewa.user("4917600000021", "Reza")
@@ -58,6 +58,14 @@ async def test_a_team_answer_after_24_hours_waits_behind_a_template_until_the_pe
                 break
             await asyncio.sleep(0.02)
         assert SendState.PENDING in states and states <= {SendState.PENDING, SendState.SENDING}
+        # The log says it waits at its 1st, 2nd, 4th ... try, not at every round.
+        for _ in range(200):
+            [row] = [r for r in await running.app.store.relay_rows() if r.text == "Bitte kommen Sie am Donnerstag."]
+            if row.attempts >= 5:
+                break
+            await asyncio.sleep(0.05)
+        said = [r for r in caplog.records if r.name == "bot.relay" and f"relay {row.id} not sent yet" in r.getMessage()]
+        assert row.attempts >= 5 and 1 <= len(said) <= row.attempts.bit_length()
         await reza.says("سلام")  # the window opens again: the answer follows
         await fakewa.wait_for(lambda: any("Donnerstag" in s.shows for s in reza.messages()))
     assert fakewa.window_violations == []
