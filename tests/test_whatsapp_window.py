@@ -65,7 +65,7 @@ async def test_a_team_answer_after_24_hours_waits_behind_a_template_until_the_pe
                 break
             await asyncio.sleep(0.05)
         said = [r for r in caplog.records if r.name == "bot.relay" and f"relay {row.id} not sent yet" in r.getMessage()]
-        assert row.attempts >= 5 and 1 <= len(said) <= row.attempts.bit_length()
+        assert row.attempts >= 5 and 1 <= len(said) <= (row.attempts + 1).bit_length()  # (a round may be under way)
         await reza.says("سلام")  # the window opens again: the answer follows
         await fakewa.wait_for(lambda: any("Donnerstag" in s.shows for s in reza.messages()))
     assert fakewa.window_violations == []
