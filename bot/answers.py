@@ -130,7 +130,11 @@ def faq_answer(content: Content, faq_id: str, tr: Translator, office_id: str | N
         parts.extend(office_hours_block(content, o, tr, now) for o in offices)
     elif faq_id == "location":
         parts.extend(office_location_block(o, tr) for o in offices)
-    elif faq_id in ("contact", "appointment", "home_visit"):
+    elif faq_id == "appointment":
+        # "Can I come today without an appointment?" is asked as often as how to book one: the answer says
+        # that the open office hours need none, so it shows whether the office is open now and when next.
+        parts.extend(office_contact_block(o, tr) + "\n" + status_line(content, o, tr, now) for o in offices)
+    elif faq_id in ("contact", "home_visit"):
         parts.extend(office_contact_block(o, tr) for o in offices)
     elif faq_id == "offers":
         block = offers_block(content, office_id, tr)

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,6 +164,18 @@ def test_an_unconfirmed_phone_is_marked_in_the_readers_language(content, transla
         assert line.startswith(RLM) and f"{FSI}+49 231 0000 001{PDI} {marker}" in line
     huckarde = faq_answer(content, "location", tr, "huckarde_mengede", berlin(2026, 11, 24, 10, 30))
     assert f"Westerfilder Straße 54, 44357 Dortmund {marker}" not in huckarde  # the address has a source
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_appointment_answer_says_whether_the_office_is_open_now_and_when_next(content, translators, lang):
+    # "Can I come today without an appointment?": the answer (none needed in the open office hours) shows
+    # the office's state, in the reader's language and time format.
+    tr = translators[lang]
+    monday_morning = faq_answer(content, "appointment", tr, "brackel", berlin(2026, 11, 23, 10, 30))
+    assert tr.gettext("Open now, until {time}.").format(time=tr.time(time(12, 0))) in monday_morning
+    monday_evening = faq_answer(content, "appointment", tr, "brackel", berlin(2026, 11, 23, 18, 0))
+    closed = tr.gettext("Closed now. Next opening: {day} {time}.")
+    assert closed.format(day=tr.gettext("tomorrow"), time=tr.time(time(9, 0))) in monday_evening
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
