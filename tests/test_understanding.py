@@ -441,7 +441,7 @@ def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emer
     assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
 
 
-def test_a_child_beaten_is_an_emergency_and_shouting_is_no_shooting():
+def test_a_child_beaten_pills_taken_a_farewell_letter_are_emergencies_and_shouting_is_no_shooting():
     lexicon, _scope = load_lexicons(None)
     said = {
         "Die Nachbarn schlagen jeden Tag ihre kleine Tochter, jetzt schreit sie": "child",
@@ -451,6 +451,11 @@ def test_a_child_beaten_is_an_emergency_and_shouting_is_no_shooting():
         "ጎረቤትና ንቆልዓ ብዙሕ ይወቕዕዎ ኣለዉ": "child",
         "gorebetna n'qolA bzuH ywek'Ewo alewu": "child",
         "a man opened fire in the street": "violence",
+        # faq_blind_1206i's misses (phrases added after it was measured):
+        "ekhti tinzef kteer damm mn rasha": "bleeding",
+        "ana akhadt 7ubub kteer w msh 3arfa a3mel eh": "medical",
+        "ንደቀይ ናይ መፋነዊ ደብዳበ ጽሒፈ": "suicide",
+        "el doktor 2alli akhod 7ubub kteer lel bard?": None,  # told to take pills: no overdose
         # "shouting" and "shooting" are one form after normalising (ou, oo -> u): loud neighbours are no alarm
         "the people upstairs are shouting and playing music all night, can i complain?": None,
     }
