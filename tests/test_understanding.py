@@ -456,6 +456,9 @@ def test_a_child_beaten_pills_taken_a_farewell_letter_are_emergencies_and_shouti
         "ana akhadt 7ubub kteer w msh 3arfa a3mel eh": "medical",
         "ንደቀይ ናይ መፋነዊ ደብዳበ ጽሒፈ": "suicide",
         "el doktor 2alli akhod 7ubub kteer lel bard?": None,  # told to take pills: no overdose
+        "kimewt delye": "suicide",
+        "ana ta3ban ktir w bdi 5alles mn kel shi, ma ba2a fi da3i 3ish": "suicide",
+        "bdi 5alles mn kel shi bel jobcenter, kif?": None,  # to get everything done at the Jobcenter
         # "shouting" and "shooting" are one form after normalising (ou, oo -> u): loud neighbours are no alarm
         "the people upstairs are shouting and playing music all night, can i complain?": None,
     }
