@@ -58,9 +58,20 @@ class Relay:
         while True:
             jobs = await self.tickets.claim(self.boot_id)
             total += len(jobs)
-            done = [await self._one(job) for job in jobs]
+            done = [await self._guarded(job) for job in jobs]
             if not any(done):
                 return total
+
+    async def _guarded(self, job: RelayJob) -> bool:
+        """`_one`, but an error no channel should raise (a bug, an answer no client can read) does not end the
+        round: the message is put back to be tried again, and the rest of the round is sent."""
+        try:
+            return await self._one(job)
+        except Exception as exc:
+            if _worth_saying(job.message.attempts):
+                log.error("relay %s failed (try %d): %s", job.message.id, job.message.attempts, type(exc).__name__)
+            await self.tickets.later(job)
+            return False
 
     async def _one(self, job: RelayJob) -> bool:
         """Send one message: False when it stays pending for a later run."""
@@ -82,8 +93,7 @@ class Relay:
             await self.tickets.later(job)
             return False
         except TryLater as exc:
-            # A held message is tried every round (every 2 s): said at its 1st, 2nd, 4th, 8th ... try, not each time.
-            if message.attempts & (message.attempts - 1) == 0:
+            if _worth_saying(message.attempts):
                 log.warning("relay %s not sent yet (try %d): %s", message.id, message.attempts, exc)
             await self.tickets.later(job)
             return False
@@ -207,3 +217,9 @@ class Relay:
         if original is not None and original.target_chat == target_chat and original.target_message:
             return original.target_message
         return None
+
+
+def _worth_saying(attempts: int) -> bool:
+    """A message that waits is tried every round (every 2 s, for days while a WhatsApp window is closed): the
+    log says so at its 1st, 2nd, 4th, 8th ... try, not each time."""
+    return attempts & (attempts - 1) == 0

@@ -276,3 +276,23 @@ async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_sta
         await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == 3, timeout=30)
         assert [s.shows for s in reza.messages() if s.shows in answers] == answers  # once each, in order
         assert len(fakewa.calls_to("messages", ok_only=False)) > len(fakewa.calls_to("messages"))  # it did fail
+
+
+async def test_an_answer_the_channel_chokes_on_is_tried_again_and_strands_nothing(fake, fakewa, tmp_path: Path, clock):
+    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
+        reza = fakewa.user("4917600000021", "Reza")
+        await agreed(running.app, reza, language="fa")
+        await reza.says("/menu")
+        await tap(reza, "staff")
+        await fake.wait_for(lambda: fake.topics)
+        [(chat, thread)] = list(fake.topics)
+        worker = fake.user(4242, "Sozialarbeiterin", "de")
+        # An answer the client cannot read at all (no error it knows: the relay's round must not end there).
+        fakewa.fail("messages", "garbage", times=1)
+        answers = [f"Antwort {i}" for i in range(3)]
+        for answer in answers:
+            fake.topic_message(fake._chats[chat], thread, worker, answer)
+        await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == 3, timeout=30)
+        assert [s.shows for s in reza.messages() if s.shows in answers] == answers
+        rows = [r for r in await running.app.store.relay_rows() if r.text in answers]
+        assert all(r.state == SendState.SENT for r in rows)

@@ -107,7 +107,7 @@ class Delivery:
 @dataclass
 class _Failure:
     endpoint: str | None  # None: every endpoint except the media download
-    what: int | str  # 500, 502, 503, "throughput", "pair_rate", "hang"
+    what: int | str  # 500, 502, 503, "throughput", "pair_rate", "hang", "garbage"
     times: int
     hang_seconds: float
     status: int | None  # HTTP status for the coded failures (Meta answers 130429/131056 with 400)
@@ -384,7 +384,7 @@ class FakeWhatsApp:
         """The next `times` requests to `endpoint` (None: any but downloads) fail.
 
         `what`: 500 (code 1, transient), 503 (code 2), 502/504 (a proxy's HTML page, no JSON), "throughput"
-        (130429), "pair_rate" (131056), "hang" (no answer for hang_seconds, then 504). `status` overrides the
+        (130429), "pair_rate" (131056), "hang" (no answer for hang_seconds, then 504), "garbage" (200, an HTML body). `status` overrides the
         HTTP status of the coded failures (Meta documents 400 for 130429 and 131056; some proxies say 429).
         """
         self._failures.append(_Failure(endpoint, what, times, hang_seconds, status))
@@ -417,6 +417,8 @@ class FakeWhatsApp:
                 raise ApiError(130429, status=failure.status or 400)
             if what == "pair_rate":
                 raise ApiError(131056, status=failure.status or 400)
+            if what == "garbage":  # a 200 whose body is no Graph API answer (a broken proxy, a captive portal)
+                raise ApiError(0, status=200, raw_body="<html><body>OK</body></html>")
             if what in (502, 504):
                 raise ApiError(int(what), status=int(what), raw_body=f"<html><body>{what} Bad Gateway</body></html>")
             if what == 503:
