@@ -257,8 +257,11 @@ async def test_a_message_a_crashed_run_had_claimed_is_handled_at_the_next_start(
         assert len(amal.messages()) == answered
 
 
+# The first answer fails on every try of its round (the messenger tries 4 times: 500 each), or the client
+# cannot read Meta's answer at all ("garbage": no error a channel knows; the relay's round must not end there).
+@pytest.mark.parametrize("failure", ["500", "garbage"])
 async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_staff_wrote_them(
-    fake, fakewa, tmp_path: Path, clock
+    fake, fakewa, tmp_path: Path, clock, failure
 ):
     async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
         reza = fakewa.user("4917600000021", "Reza")
@@ -268,31 +271,20 @@ async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_sta
         await fake.wait_for(lambda: fake.topics)
         [(chat, thread)] = list(fake.topics)
         worker = fake.user(4242, "Sozialarbeiterin", "de")
-        # The first answer fails on every try of its round (the messenger tries 4 times): it waits for the next.
-        fakewa.fail("messages", 500, times=running.whatsapp.messenger.attempts)
+        if failure == "500":
+            fakewa.fail("messages", 500, times=running.whatsapp.messenger.attempts)
+        else:
+            fakewa.fail("messages", "garbage", times=1)
         answers = [f"Antwort {i}" for i in range(3)]
         for answer in answers:
             fake.topic_message(fake._chats[chat], thread, worker, answer)
         await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == 3, timeout=30)
         assert [s.shows for s in reza.messages() if s.shows in answers] == answers  # once each, in order
-        assert len(fakewa.calls_to("messages", ok_only=False)) > len(fakewa.calls_to("messages"))  # it did fail
-
-
-async def test_an_answer_the_channel_chokes_on_is_tried_again_and_strands_nothing(fake, fakewa, tmp_path: Path, clock):
-    async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
-        reza = fakewa.user("4917600000021", "Reza")
-        await agreed(running.app, reza, language="fa")
-        await reza.says("/menu")
-        await tap(reza, "staff")
-        await fake.wait_for(lambda: fake.topics)
-        [(chat, thread)] = list(fake.topics)
-        worker = fake.user(4242, "Sozialarbeiterin", "de")
-        # An answer the client cannot read at all (no error it knows: the relay's round must not end there).
-        fakewa.fail("messages", "garbage", times=1)
-        answers = [f"Antwort {i}" for i in range(3)]
-        for answer in answers:
-            fake.topic_message(fake._chats[chat], thread, worker, answer)
-        await fakewa.wait_for(lambda: sum(s.shows in answers for s in reza.messages()) == 3, timeout=30)
-        assert [s.shows for s in reza.messages() if s.shows in answers] == answers
-        rows = [r for r in await running.app.store.relay_rows() if r.text in answers]
-        assert all(r.state == SendState.SENT for r in rows)
+        tries = [c for c in fakewa.calls_to("messages", ok_only=False) if answers[0] in str(c.body)]
+        assert len(tries) >= 2  # the first answer did fail and was tried again
+        for _ in range(100):  # (the row is marked sent just after the message arrived)
+            states = {r.state for r in await running.app.store.relay_rows() if r.text in answers}
+            if states == {SendState.SENT}:
+                break
+            await asyncio.sleep(0.05)
+        assert states == {SendState.SENT}  # nothing left "sending" behind
