@@ -44,6 +44,15 @@ async def tap(user: FakeWaUser, prefix: str, index: int = 0) -> list[Sent]:
     raise AssertionError(f"nothing offers {prefix!r}: {[choices(s) for s in user.messages()]}")
 
 
+async def writes_to_staff(fake, user: FakeWaUser) -> tuple[int, int]:
+    """The person chooses "Write to a person" in the menu: their topic in the staff group (chat, thread)."""
+    await user.says("/menu")
+    await tap(user, "staff")
+    await fake.wait_for(lambda: fake.topics)
+    [(chat, thread)] = list(fake.topics)
+    return chat, thread
+
+
 def check_limits(sent: list[Sent]) -> None:
     """Every interactive message the bot sent kept WhatsApp's limits (the fake refuses others with 131009)."""
     for message in sent:
@@ -157,10 +166,7 @@ async def test_a_persian_voice_note_reaches_the_staff_topic_and_the_answer_the_p
     async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
         reza = fakewa.user("4917600000013", "Reza")
         await agreed(running.app, reza, language="fa")
-        await reza.says("/menu")
-        await tap(reza, "staff")
-        await fake.wait_for(lambda: fake.topics)
-        [(chat, thread)] = list(fake.topics)
+        chat, thread = await writes_to_staff(fake, reza)
         assert chat == STAFF_ID
         voice = b"OggS\x00\x02" + bytes(range(200)) * 30
         await reza.sends_voice(voice)
@@ -266,10 +272,7 @@ async def test_answers_that_fail_for_now_reach_the_person_later_in_the_order_sta
     async with running_whatsapp(fakewa, tmp_path / "db.sqlite3", clock, fake=fake) as running:
         reza = fakewa.user("4917600000021", "Reza")
         await agreed(running.app, reza, language="fa")
-        await reza.says("/menu")
-        await tap(reza, "staff")
-        await fake.wait_for(lambda: fake.topics)
-        [(chat, thread)] = list(fake.topics)
+        chat, thread = await writes_to_staff(fake, reza)
         worker = fake.user(4242, "Sozialarbeiterin", "de")
         if failure == "500":
             fakewa.fail("messages", 500, times=running.whatsapp.messenger.attempts)
