@@ -34,6 +34,9 @@ def main() -> None:
             fixed += [(faq_id, k, lang) for k in entry.keywords]
             keywords[faq_id] += [tuple(normalize(k).split()) for k in entry.keywords if normalize(k)]
         questions += [(OUT_OF_SCOPE, q, lang) for q in text.out_of_scope]
+    for lang, more in content.examples.items():
+        questions += [(faq_id, q, lang) for faq_id, qs in more.faq.items() for q in qs]
+        questions += [(OUT_OF_SCOPE, q, lang) for q in more.out_of_scope]
     random.Random(7).shuffle(questions)
     folds = [questions[i :: args.folds] for i in range(args.folds)]
     results: list[tuple[str, str, dict[str, float]]] = []

@@ -318,6 +318,16 @@ class LanguageFile(_Strict):
         return entry.review or self.review.status
 
 
+class ExamplesFile(_Strict):
+    """examples/<lang>.yaml: more example questions for the matcher, written as people write on their phones.
+    Nobody sees them; they only teach the matcher (kept apart from texts/, which a translator reviews)."""
+
+    language: Literal["de", "en", "ar", "fa", "ti"]
+    review: Review
+    faq: dict[str, list[str]] = Field(default_factory=dict)
+    out_of_scope: list[str] = Field(default_factory=list)
+
+
 class EventSeedText(_Strict):
     title: str = Field(min_length=1, max_length=120)
     description: str = Field(min_length=1)
@@ -370,6 +380,7 @@ class Content:
     source: Path
     _holidays: Any = field(default=None, repr=False, compare=False)
     event_seeds: tuple[EventSeed, ...] = ()
+    examples: dict[str, ExamplesFile] = field(default_factory=dict)
 
     @property
     def faq_ids(self) -> tuple[str, ...]:
@@ -511,6 +522,26 @@ def _check_offer_offices(raw_offers: Any, office_ids: set[str], problems: list[s
                 problems.append(f"offers.yaml: offers[{i}].offices[{j}]: unknown office {ref!r}")
 
 
+def _load_examples(folder: Path, source: LanguageFile | None, problems: list[str]) -> dict[str, ExamplesFile]:
+    """The optional examples/<lang>.yaml files; each FAQ id must be one of texts/de.yaml's."""
+    found: dict[str, ExamplesFile] = {}
+    for lang in LANGUAGES:
+        display = f"examples/{lang}.yaml"
+        path = folder / "examples" / f"{lang}.yaml"
+        if not path.is_file():
+            continue
+        parsed = _validate(ExamplesFile, _read_yaml(path, display, problems), display, problems)
+        if parsed is None:
+            continue
+        if parsed.language != lang:
+            problems.append(f"{display}: language: says {parsed.language!r}, file name says {lang!r}")
+        for faq_id in parsed.faq:
+            if source is not None and faq_id not in source.faq:
+                problems.append(f"{display}: faq.{faq_id}: unknown FAQ id (not in texts/de.yaml)")
+        found[lang] = parsed
+    return found
+
+
 def load_content(folder: Path) -> Content:
     """Read and validate every content file under `folder`; raise ContentError listing all problems."""
     folder = Path(folder)
@@ -535,6 +566,7 @@ def load_content(folder: Path) -> Content:
             if parsed.language != lang:
                 problems.append(f"{display}: language: says {parsed.language!r}, file name says {lang!r}")
             texts[lang] = parsed
+    examples = _load_examples(folder, texts.get(SOURCE_LANGUAGE), problems)
     events = None
     if (folder / "events.yaml").is_file():
         events = _validate(
@@ -559,4 +591,5 @@ def load_content(folder: Path) -> Content:
         source=folder,
         _holidays=names,
         event_seeds=tuple(events.events) if events else (),
+        examples=examples,
     )

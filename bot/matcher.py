@@ -410,8 +410,8 @@ _DECISIONS_LOCK = threading.Lock()
 
 
 def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]], dict[str, list[tuple[str, ...]]]]:
-    """The content's labelled examples (examples, Latin-letter examples, keywords, out-of-scope questions) and
-    each label's keywords as normalised word tuples."""
+    """The content's labelled examples (examples, Latin-letter examples, keywords, out-of-scope questions, and
+    those of examples/<lang>.yaml) and each label's keywords as normalised word tuples."""
     labelled: list[tuple[str, str, str | None]] = []
     keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for lang, text in content.texts.items():
@@ -428,6 +428,9 @@ def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]
             tokens = tuple(normalize(keyword).split())
             if tokens:
                 keywords[OUT_OF_SCOPE].append(tokens)
+    for lang, more in content.examples.items():
+        labelled += [(faq_id, example, lang) for faq_id, examples in more.faq.items() for example in examples]
+        labelled += [(OUT_OF_SCOPE, example, lang) for example in more.out_of_scope]
     return labelled, dict(keywords)
 
 

@@ -10,6 +10,7 @@ from conftest import ROOT, child_env
 from bot.config import bundled_content_dir
 from bot.content import REQUIRED_FAQ_IDS, ContentError, load_content
 from bot.languages import LANGUAGES
+from bot.matcher import Matcher
 
 
 @pytest.fixture
@@ -103,3 +104,26 @@ def test_an_id_used_twice_is_reported(content_copy: Path):
     edit_yaml(content_copy / "offices.yaml", duplicate)
     with pytest.raises(ContentError, match=r"offices.yaml: offices\[4\].id: 'brackel' is used twice"):
         load_content(content_copy)
+
+
+def test_examples_files_are_checked_like_the_rest(content_copy: Path):
+    edit_yaml(content_copy / "examples" / "fa.yaml", lambda d: d["faq"].update(opening_hour=["kei bazid?"]))
+    edit_yaml(content_copy / "examples" / "ti.yaml", lambda d: d.update(language="ar"))
+    with pytest.raises(ContentError) as caught:
+        load_content(content_copy)
+    assert "examples/fa.yaml: faq.opening_hour: unknown FAQ id (not in texts/de.yaml)" in caught.value.problems
+    assert "examples/ti.yaml: language: says 'ar', file name says 'ti'" in caught.value.problems
+
+
+def test_the_matcher_learns_from_the_examples_files(content_copy: Path):
+    question = "gibt es die zorbelmarke mit flimsenkarte"  # words no other example uses
+
+    def answers(content) -> tuple[str, ...]:
+        return Matcher.from_content(content, embedder="none").understand(question, known_lang="de").answers
+
+    assert answers(load_content(content_copy)) != ("leisure",)
+    edit_yaml(
+        content_copy / "examples" / "de.yaml",
+        lambda d: d["faq"]["leisure"].extend(["zorbelmarke und flimsenkarte", "wo zorbelmarke flimsenkarte holen"]),
+    )
+    assert answers(load_content(content_copy)) == ("leisure",)
