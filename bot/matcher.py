@@ -14,7 +14,7 @@ The API the engine uses:
     u.out_of_scope   # a question the bot must not answer with its facts (asylum, another city ...)
     u.lang, u.lang_sure   # the language to reply in; switch a person's language only when lang_sure
     u.reason         # why: "answer", "two_questions", "emergency", "out_of_scope", "other_place",
-                     #   "other_authority", "one_word", "close", "weak", "empty"
+                     #   "other_authority", "out_of_scope_word", "one_word", "close", "weak", "empty"
     matcher.match(text, lang).faq_id   # the older call: the one answer or None (emergency included)
     matcher.semantic_status            # "ok: <model>" or why the semantic model is not used (start-up check)
 
@@ -762,7 +762,10 @@ class Matcher:
             and emergency_number >= 0
             and int(p[0].argmax()) == emergency_number
             and p[0, emergency_number] >= decision.emergency
-            and overlap[0, emergency_number] >= 1
+            and (
+                overlap[0, emergency_number] >= 2
+                or (overlap[0, emergency_number] >= 1 and p[0, emergency_number] >= ONE_WORD_SURE)
+            )
         ):
             emergency = "other"
         if emergency is None and any(self._semantic_emergency(x[i], t) for i, t in enumerate(texts)):
@@ -770,6 +773,12 @@ class Matcher:
         answers, choices, reason, confidence = self._decide_one(p[0], overlap[0], int(nearest[0]), text)
         if len(texts) > 1:
             answers, choices, reason = self._two_questions(p, overlap, nearest, texts, answers, choices, reason)
+        oos_number = self._index.numbers.get(OUT_OF_SCOPE, -1)
+        if answers and oos_number >= 0 and x[0, oos_number, FEATURES.index("keyword")] > 0:
+            # A word of `out_of_scope_keywords` (a lawyer, a court, deportation ...): such a question goes to
+            # a person, never to an FAQ answer ("free lawyer" is no question about our costs); the topics stay
+            # as choices.
+            answers, choices, reason = (), (*answers, *choices)[:3], "out_of_scope_word"
         out_of_scope = reason in ("out_of_scope",)
         scope = self._scope
         if scope is not None and scope.other_place(text):
@@ -777,7 +786,11 @@ class Matcher:
         elif (
             scope is not None
             and scope.other_authority(text)
-            and ((answers or choices or ("",))[0] in scope.authority_topics or len(normalize(text).split()) <= 2)
+            and (
+                (answers or choices or ("",))[0] in scope.authority_topics
+                or out_of_scope
+                or len(normalize(text).split()) <= 2
+            )
         ):
             # Another authority's hours, address or phone, or its name alone: not ours to answer.
             answers, choices, reason, out_of_scope = (), (), "other_authority", True

@@ -17,9 +17,9 @@ from bot.models import Incoming
 from bot.records import Question
 from bot.scheduler import Scheduler
 
-BIKE = "Wie repariere ich mein Fahrrad?"
-BIKE_NEAR = "Wie kann ich mein Fahrrad reparieren?"
-BIKE_AGAIN = "Wo kann man Fahrrad reparieren lassen?"
+BIKE = "Bekomme ich bei euch ein Fahrrad?"
+BIKE_NEAR = "Kann ich bei euch ein Fahrrad bekommen?"
+BIKE_AGAIN = "Wo gibt es billige Fahrräder?"
 
 
 async def ask(engine, user: str, text: str) -> list[str]:
@@ -44,17 +44,17 @@ async def test_learn_in_a_ticket_makes_the_unanswered_question_answered(engine, 
     await engine.handle(press("a1", "staff"))
     person = await store.get_person(CH, "a1")
 
-    told = await learning.in_ticket(person.id, person.language, "leisure")
-    assert "'leisure'" in told and "1" in told
+    told = await learning.in_ticket(person.id, person.language, "offers")
+    assert "'offers'" in told and "1" in told
     await ask(engine, "c1", BIKE)
     await ask(engine, "d1", BIKE_NEAR)  # worded differently, by someone else
-    assert await answered(store, "c1") == ["leisure"]
-    assert await answered(store, "d1") == ["leisure"]
+    assert await answered(store, "c1") == ["offers"]
+    assert await answered(store, "d1") == ["offers"]
     # Further from the one taught wording, the bot is not sure enough to answer, but offers the topic.
-    assert "dym:leisure" in await ask(engine, "d2", BIKE_AGAIN)
+    assert "dym:offers" in await ask(engine, "d2", BIKE_AGAIN)
     assert await answered(store, "d2") == []
     assert await store.last_unresolved_question(person.id) is None  # attached: not offered again
-    assert [(e.faq_id, e.text, e.language) for e in await store.learned_examples()] == [("leisure", BIKE, "de")]
+    assert [(e.faq_id, e.text, e.language) for e in await store.learned_examples()] == [("offers", BIKE, "de")]
 
 
 async def test_learn_refuses_unknown_ids_and_needs_a_question(engine, store, content, clock, translators):
@@ -63,10 +63,10 @@ async def test_learn_refuses_unknown_ids_and_needs_a_question(engine, store, con
     await engine.handle(Incoming(CH, "e1", "action", action="consent:yes"))
     person = await store.get_person(CH, "e1")
     assert "opening_hours" in await learning.in_ticket(person.id, "de", "bicycles")  # lists the ids
-    assert "/learn" in await learning.in_ticket(person.id, "de", "leisure")  # nothing unanswered yet
-    told = await learning.in_ticket(person.id, "de", f"leisure {BIKE}")  # staff write the question
+    assert "/learn" in await learning.in_ticket(person.id, "de", "offers")  # nothing unanswered yet
+    told = await learning.in_ticket(person.id, "de", f"offers {BIKE}")  # staff write the question
     assert "1" in told and await store.learned_examples()
-    assert "99" in await learning.from_group("99 leisure") and "/learn" in await learning.from_group("leisure 1")
+    assert "99" in await learning.from_group("99 offers") and "/learn" in await learning.from_group("offers 1")
 
 
 def test_similar_questions_fall_into_one_group():
@@ -86,8 +86,8 @@ async def test_weekly_digest_lists_groups_and_learn_by_group_number(tmp_path, mo
     app = await make_app(tmp_path, clock, monkeypatch)
     questions = [
         ("g1", BIKE),
-        ("g2", "where can I get my bike repaired?"),
-        ("g3", "Wie repariere ich mein altes Fahrrad?"),
+        ("g2", "can I get a bike from you?"),
+        ("g3", "Bekomme ich bei euch ein altes Fahrrad?"),
         ("g4", "Mein Hund bellt die ganze Nacht"),
     ]
     for user, text in questions:
@@ -107,17 +107,17 @@ async def test_weekly_digest_lists_groups_and_learn_by_group_number(tmp_path, mo
     assert "[1] 2× · de" in digest and "[2] 1× · " in digest and "[3] 1× · de" in digest
     assert BIKE in digest and "/learn" in digest
 
-    told = await app.learning.from_group("1 leisure")
+    told = await app.learning.from_group("1 offers")
     assert "2" in told
-    await ask(app.engine, "g5", "Wo kann ich mein Fahrrad reparieren?")
-    assert await answered(app.store, "g5") == ["leisure"]
+    await ask(app.engine, "g5", "Wo bekomme ich bei euch ein Fahrrad?")
+    assert await answered(app.store, "g5") == ["offers"]
     assert len(await app.store.learned_examples()) == 2
     await app.close()
 
     # After a restart the bot still knows them.
     app = await make_app(tmp_path, clock, monkeypatch)
-    await ask(app.engine, "g6", "Fahrrad reparieren lassen, wo geht das?")
-    assert await answered(app.store, "g6") == ["leisure"]
+    await ask(app.engine, "g6", "Fahrrad bekommen bei euch, geht das?")
+    assert await answered(app.store, "g6") == ["offers"]
     await app.close()
 
 
@@ -140,11 +140,11 @@ async def test_content_export_and_faq_eval_with_and_without_learned(
     engine, store, content, clock, translators, tmp_path
 ):
     learning = Learning(store, content, clock, engine.faq, translators["de"])
-    await learning.learn("leisure", [Question(BIKE, "de")])
+    await learning.learn("offers", [Question(BIKE, "de")])
     await learning.learn("housing", [Question("متى أحصل على شقة؟", "ar")])
     sample = tmp_path / "sample.jsonl"
     sample.write_text(
-        '{"text": "Wie kann ich mein Fahrrad reparieren?", "expect": "leisure", "lang": "de"}\n'
+        '{"text": "Kann ich bei euch ein Fahrrad bekommen?", "expect": "offers", "lang": "de"}\n'
         '{"text": "when is the office open", "expect": "opening_hours", "lang": "en"}\n',
         encoding="utf-8",
     )
@@ -171,7 +171,7 @@ async def test_content_export_and_faq_eval_with_and_without_learned(
     )
     assert exported.returncode == 0, exported.stderr
     assert yaml.safe_load((out / "learned-de.yaml").read_text(encoding="utf-8")) == {
-        "faq": {"leisure": {"examples": [BIKE]}}
+        "faq": {"offers": {"examples": [BIKE]}}
     }
     assert yaml.safe_load((out / "learned-ar.yaml").read_text(encoding="utf-8")) == {
         "faq": {"housing": {"examples": ["متى أحصل على شقة؟"]}}

@@ -147,10 +147,14 @@ async def test_logs_never_contain_message_text_or_names(fake, tmp_path: Path, cl
     fake.staff_group(STAFF_ID)
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         user = fake.user(7004, "Zainab", "ar")
-        user.says("جارتي فاطمة تبكي كل يوم")
+        # A question with a name in it, which the bot cannot answer ("my neighbour Fatima has a question about
+        # the garden"). Not "... cries every day": since the matcher learned from the blind sets' emergencies,
+        # its semantic net raises an alarm on that (a net alarm adds the numbers to the reply).
+        question = "جارتي فاطمة عندها سؤال عن الحديقة"
+        user.says(question)
         [notice] = await fake.wait_for_messages(user.chat_id, 1)
         user.presses(notice, "consent:yes")
-        user.says("جارتي فاطمة تبكي كل يوم")
+        user.says(question)
         [_, _, unsure] = await fake.wait_for_messages(user.chat_id, 3)
         user.presses(unsure, "staff")
         await fake.wait_for(lambda: fake.topics)

@@ -36,17 +36,17 @@ async def test_learn_in_a_ticket_topic_teaches_the_bot(fake, tmp_path: Path, clo
     async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
         user = fake.user(4960, "Amina", "de")
         await agreed(fake, user)
-        thread, _card = await open_ticket(fake, user, "Wie repariere ich mein Fahrrad?")
+        thread, _card = await open_ticket(fake, user, "Bekomme ich bei euch ein Fahrrad?")
         worker = fake.user(4961, "Team", "de")
-        fake.topic_message(staff, thread, worker, "/learn leisure")
-        await fake.wait_for(lambda: "'leisure'" in fake.messages_in_topic(STAFF_ID, thread)[-1].get("text", ""))
+        fake.topic_message(staff, thread, worker, "/learn offers")
+        await fake.wait_for(lambda: "'offers'" in fake.messages_in_topic(STAFF_ID, thread)[-1].get("text", ""))
         told_person = len(fake.messages_to(user.chat_id))
         other = fake.user(4962, "Reza", "de")
         await agreed(fake, other)
-        other.says("Wie kann ich mein Fahrrad reparieren?")
+        other.says("Kann ich bei euch ein Fahrrad bekommen?")
         [answer] = await fake.wait_for_messages(other.chat_id, 1)
         person = await running.channel.app.store.get_person("telegram", str(other.id))
         learned = await running.channel.app.store.recent_answers(person.id)
-    assert learned == ["leisure"] and answer["text"]
+    assert learned == ["offers"] and answer["text"]
     assert len(fake.messages_to(user.chat_id)) == told_person  # the command stayed with the staff
     assert not any("/learn" in (m.get("text") or "") for m in fake.messages_to(user.chat_id))
