@@ -407,6 +407,8 @@ _SEGMENTS = re.compile(
 
 _DECISIONS: dict[str, Decision] = {}
 _DECISIONS_LOCK = threading.Lock()
+_BUILT: dict[tuple, "Matcher"] = {}
+_BUILT_LOCK = threading.Lock()
 
 
 def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]], dict[str, list[tuple[str, ...]]]]:
@@ -480,7 +482,24 @@ class Matcher:
         (WILLKOMMEN_EMBEDDER); its embeddings are cached in WILLKOMMEN_CACHE_DIR (bot/embedder.py)."""
         labelled, keywords = content_examples(content)
         lexicon, scope = load_lexicons(content.source)
-        return cls.build(labelled, keywords, thresholds, embedder=embedder, lexicon=lexicon, scope=scope)
+        if embedder is not None and not isinstance(embedder, str):
+            return cls.build(labelled, keywords, thresholds, embedder=embedder, lexicon=lexicon, scope=scope)
+        # A matcher does not change once built: the same content in the same process gets the same one (the
+        # lexical index of ~9,000 examples takes seconds; tests and a restarted app build it again and again).
+        # The lexicon and scope objects stay alive in the memo, so their ids cannot be reused.
+        key = (
+            _decision_key_of(labelled, keywords, thresholds or Thresholds()),
+            embedder if embedder is not None else os.environ.get("WILLKOMMEN_EMBEDDER", ""),
+            str(cache_dir()),
+            id(lexicon),
+            id(scope),
+        )
+        with _BUILT_LOCK:
+            built = _BUILT.get(key)
+            if built is None:
+                built = cls.build(labelled, keywords, thresholds, embedder=embedder, lexicon=lexicon, scope=scope)
+                _BUILT[key] = built
+            return built
 
     @classmethod
     def build(
@@ -920,9 +939,18 @@ def _resolve_embedder(embedder: "Embedder | str | None") -> tuple["CachedEmbedde
 
 def _decision_key(matcher: Matcher) -> str:
     model = matcher._embedder.model_id if matcher._embedder is not None else "lexical"
-    texts = [f"{label}\t{lang}\t{text}" for label, text, lang in matcher._labelled]
-    texts += [f"{label}\t{' '.join(kw)}" for label, kws in sorted(matcher._keywords.items()) for kw in kws]
-    texts.append(json.dumps(matcher.thresholds.__dict__, sort_keys=True))
+    return _decision_key_of(matcher._labelled, matcher._keywords, matcher.thresholds, model)
+
+
+def _decision_key_of(
+    labelled: list[tuple[str, str, str | None]],
+    keywords: dict[str, list[tuple[str, ...]]],
+    thresholds: "Thresholds",
+    model: str = "",
+) -> str:
+    texts = [f"{label}\t{lang}\t{text}" for label, text, lang in labelled]
+    texts += [f"{label}\t{' '.join(kw)}" for label, kws in sorted(keywords.items()) for kw in kws]
+    texts.append(json.dumps(thresholds.__dict__, sort_keys=True))
     return texts_key(model, f"decision-{DECISION_VERSION}", texts)
 
 
