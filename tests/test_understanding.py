@@ -453,6 +453,8 @@ def test_a_child_beaten_pills_taken_a_farewell_letter_are_emergencies_and_shouti
         "a man opened fire in the street": "violence",
         "jozi bed2rbni sa3duni": "violence",  # the holdout set's one emergency only the classifier caught
         "abouya bid2orbni kel yom": "violence",
+        # faq_blind_1207's one missed emergency (added after it was measured):
+        "في شباب عم يلحقوني من محطة الباص وقالولي رح يقتلوني": "violence",
         # faq_blind_1206i's misses (phrases added after it was measured):
         "ekhti tinzef kteer damm mn rasha": "bleeding",
         "ana akhadt 7ubub kteer w msh 3arfa a3mel eh": "medical",
