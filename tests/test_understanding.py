@@ -478,6 +478,18 @@ def test_the_classifiers_alarm_does_not_wait_for_the_answer_threshold(matcher):
     assert strict.understand(text).emergency == "other"
 
 
+def test_the_semantic_net_reads_the_whole_message_not_an_anxious_part_of_it(matcher):
+    # "I am afraid" alone is near the emergency examples in meaning; the net's margin is chosen on whole
+    # messages, and a part of one raised alarms on about one ordinary message in twenty (faq_blind_1207b).
+    for text in (
+        "Ich habe einen Brief von der Krankenkasse bekommen. Ich habe große Angst. Was soll ich tun?",
+        "I got a letter from the Jobcenter, I am so scared, what do I do",
+        "my landlord sent a letter. i am afraid. please help me understand it",
+    ):
+        understood = matcher.understand(text)
+        assert understood.emergency is None and understood.answers == ("letters",), (text, understood)
+
+
 def test_the_semantic_net_only_adds_alarms_and_not_for_short_messages(matcher):
     assert matcher._decision is not None and matcher._decision.emergency_margin is not None
     question = "Wann habt ihr morgen in Brackel offen?"
