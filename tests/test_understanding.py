@@ -500,3 +500,12 @@ def test_the_semantic_net_only_adds_alarms_and_not_for_short_messages(matcher):
     assert loose.understand("hallo zusammen").emergency is None
     # A lexicon hit keeps its own kind: the net does not replace it.
     assert loose.understand("Ich will nicht mehr leben, bitte helft mir").emergency == "suicide"
+
+
+def test_a_second_topic_is_answered_only_when_its_part_is_very_sure(matcher):
+    # "I can't fill in the insurance form, will you help?": "will you help?" alone is sure of "offers", but not
+    # very sure; the form is the question. The second topic is offered, not answered.
+    understood = matcher.understand("فورم بیمه را نمیتوانم پر کنم، کمک میکنین؟")
+    assert understood.answers == ("letters",) and "offers" in understood.choices, understood
+    # Two very sure parts: both answered.
+    assert matcher.understand("Wann habt ihr offen? Und wo ist das Büro?").answers == ("opening_hours", "location")
