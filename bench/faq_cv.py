@@ -16,7 +16,7 @@ from dataclasses import replace
 from bot.config import bundled_content_dir
 from bot.content import load_content
 from bot.detect import detect
-from bot.matcher import OUT_OF_SCOPE, Matcher, Thresholds
+from bot.matcher import OUT_OF_SCOPE, Matcher, Thresholds, examples_file_questions
 from bot.normalize import normalize
 
 
@@ -34,9 +34,7 @@ def main() -> None:
             fixed += [(faq_id, k, lang) for k in entry.keywords]
             keywords[faq_id] += [tuple(normalize(k).split()) for k in entry.keywords if normalize(k)]
         questions += [(OUT_OF_SCOPE, q, lang) for q in text.out_of_scope]
-    for lang, more in content.examples.items():
-        questions += [(faq_id, q, lang) for faq_id, qs in more.faq.items() for q in qs]
-        questions += [(OUT_OF_SCOPE, q, lang) for q in more.out_of_scope]
+    questions += examples_file_questions(content)
     random.Random(7).shuffle(questions)
     folds = [questions[i :: args.folds] for i in range(args.folds)]
     results: list[tuple[str, str, dict[str, float]]] = []

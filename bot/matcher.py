@@ -430,10 +430,17 @@ def content_examples(content: Content) -> tuple[list[tuple[str, str, str | None]
             tokens = tuple(normalize(keyword).split())
             if tokens:
                 keywords[OUT_OF_SCOPE].append(tokens)
-    for lang, more in content.examples.items():
-        labelled += [(faq_id, example, lang) for faq_id, examples in more.faq.items() for example in examples]
-        labelled += [(OUT_OF_SCOPE, example, lang) for example in more.out_of_scope]
+    labelled += examples_file_questions(content)
     return labelled, dict(keywords)
+
+
+def examples_file_questions(content: Content) -> list[tuple[str, str, str | None]]:
+    """The (label, text, language) questions of examples/<lang>.yaml; out-of-scope ones under OUT_OF_SCOPE."""
+    found: list[tuple[str, str, str | None]] = []
+    for lang, more in content.examples.items():
+        found += [(faq_id, example, lang) for faq_id, examples in more.faq.items() for example in examples]
+        found += [(OUT_OF_SCOPE, example, lang) for example in more.out_of_scope]
+    return found
 
 
 def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]]) -> bool:
