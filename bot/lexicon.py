@@ -45,6 +45,7 @@ class ScopeFile(_Strict):
     review: Review
     our_places: Phrases = Field(default_factory=list)
     other_places: Phrases = Field(default_factory=list)
+    home_places: Phrases = Field(default_factory=list)
     other_authorities: Phrases = Field(default_factory=list)
     authority_topics: list[str] = Field(default_factory=list)
 
@@ -183,6 +184,7 @@ class Scope:
     def __init__(self, data: ScopeFile) -> None:
         self.ours = _PhraseSet(_compile_all(data.our_places))
         self.places = _PhraseSet(_compile_all(data.other_places))
+        self.homes = _PhraseSet(_compile_all(data.home_places))
         self.authorities = _PhraseSet(_compile_all(data.other_authorities))
         self.authority_topics = frozenset(data.authority_topics)
 
@@ -197,6 +199,18 @@ class Scope:
     def other_authority(self, text: str) -> str | None:
         hit = self.authorities.first_hit(normalize(text).split())
         return None if hit is None else hit.source
+
+    def home_place(self, text: str) -> str | None:
+        """A city or country people come from: only its hours, address or phone are not ours to answer."""
+        hit = self.homes.first_hit(normalize(text).split())
+        return None if hit is None else hit.source
+
+    def facts_elsewhere(self, text: str) -> str | None:
+        """Why hours, an address or a phone asked for here would be someone else's: "other_authority" or
+        "other_place" (a place people come from), else None."""
+        if self.other_authority(text):
+            return "other_authority"
+        return "other_place" if self.home_place(text) else None
 
 
 def _compile_all(sources: list[str]) -> list[Phrase]:

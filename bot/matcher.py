@@ -818,15 +818,17 @@ class Matcher:
             answers, choices, reason, out_of_scope = (), (), "other_place", True
         elif (
             scope is not None
-            and scope.other_authority(text)
+            and (elsewhere := scope.facts_elsewhere(text))
             and (
                 (answers or choices or ("",))[0] in scope.authority_topics
                 or out_of_scope
                 or len(normalize(text).split()) <= 2
             )
         ):
-            # Another authority's hours, address or phone, or its name alone: not ours to answer.
-            answers, choices, reason, out_of_scope = (), (), "other_authority", True
+            # Another authority's hours, address or phone, or its name alone: not ours to answer. The same for
+            # a place people come from ("when does the office in Damascus open?"); naming it is no sign of
+            # another office otherwise ("I studied in Damascus, is my degree valid here?" is about work here).
+            answers, choices, reason, out_of_scope = (), (), elsewhere, True
         answers = tuple(a for a in answers if a != EMERGENCY)
         choices = tuple(c for c in choices if c not in answers and c != EMERGENCY)
         if emergency is not None:

@@ -268,6 +268,19 @@ def test_other_cities_and_authorities_are_out_of_scope(matcher, text, reason):
     assert understood.out_of_scope and understood.reason == reason and not understood.answers
 
 
+def test_a_place_people_come_from_is_no_other_office_and_persian_everyday_words_are_no_cities(matcher):
+    # Naming the city one studied in is no question about another office; asking for its hours still is.
+    studied = matcher.understand("Ich habe in Damaskus Pharmazie studiert. Wird mein Zeugnis hier anerkannt?")
+    assert studied.answers == ("work",) and not studied.out_of_scope
+    assert matcher.understand("When does the embassy in Beirut open?").out_of_scope
+    # Colloquial Persian "اونا" (they) and "کلن" (all in all) are spelled like Unna and Köln.
+    assert matcher.understand("اونا گفتن باید بیام دفتر، کی باز هستید؟").answers == ("opening_hours",)
+    assert matcher.understand("کلن چه کمکی میکنید؟").answers == ("offers",)
+    # German authorities and cities written in Arabic letters.
+    for text in ("دوام الأوسلندرامت مال غيلزنكيرشن شوكت يبدي؟", "سوسيال امت وين عنوانه؟"):
+        assert matcher.understand(text).out_of_scope, text
+
+
 def test_our_own_places_and_letters_from_authorities_are_answered(matcher):
     assert matcher.understand("Wann hat das Büro in Brackel geöffnet?").answers == ("opening_hours",)
     assert matcher.understand("Ich habe einen Brief vom Jobcenter und verstehe ihn nicht").answers == ("letters",)
@@ -418,6 +431,21 @@ def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm
         "ich will sterben wie im film": "suicide",
     }
     assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
+
+
+def test_blood_vomited_or_coughed_and_egyptian_arabizi_farewells_are_emergencies_a_documentary_is_not():
+    lexicon, _scope = load_lexicons(None)
+    said = {
+        "my husband is coughing blood since one hour": "bleeding",
+        "Mein Vater erbricht Blut, was soll ich tun": "bleeding",
+        "ابوي عم يستفرغ دم من الصبح": "bleeding",
+        "مادرم خون بالا میاره": "bleeding",
+        "akhoya ba3at rsala w 2al enno mish 3ayez ye3eesh": "suicide",
+        "ana 3ayez a3eesh fi almanya w a4tghal": None,
+        "we watched a documentary about a big fire in a forest": None,
+        "Gestern Doku über Brandschutz gesehen, spannend": None,
+    }
+    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
 
 
 def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emergencies():
