@@ -4,7 +4,9 @@ Each line: {"text": "...", "expect": "<faq id>" or null, "lang": "<code>" (optio
 (optional: a second question in the same message), "tags": ["typo", ...] (optional: phenomena)}.
 
 Per item, from `Matcher.understand`:
-- right: the answer is the expected topic (with "also": every answered topic is one of the expected ones);
+- right: the answer is the expected topic; with "also" (two questions in one message), the answer is one
+  or both of the asked topics and nothing else (which of the two a person asked first says nothing about
+  which one the bot should be surer of; `both_topics_rate` says whether the other was answered or offered);
   for `expect: null`, nothing was answered; for "emergency", the emergency answer was given.
 - wrong: answered with another topic, or answered at all where `expect` is null: the costly mistake. An
   emergency answer to a question that is no emergency is a false alarm; when the lexicon raised it, the
@@ -65,7 +67,8 @@ class Outcome:
             return False
         if expect is None:
             return not u.answers
-        return bool(u.answers) and expect in u.answers and set(u.answers) <= {expect, *self.item.also}
+        asked = {expect, *self.item.also}
+        return bool(u.answers) and set(u.answers) <= asked and (expect in u.answers or bool(self.item.also))
 
     @property
     def wrong(self) -> bool:

@@ -94,6 +94,21 @@ def test_faq_eval_command_prints_table_and_json_last_line(tmp_path: Path, matche
     assert rows["two_topics"][1:3] == ["1", "100.0%"]
 
 
+def test_either_question_of_a_two_question_message_answered_alone_is_right_an_unasked_topic_is_wrong():
+    item = Item(
+        "Where do I get cheap furniture? And the Jobcenter sent a letter I don't get", "housing", "en", ("letters",)
+    )
+
+    def outcome(answers: tuple[str, ...], choices: tuple[str, ...] = ()) -> Outcome:
+        return Outcome(item, Understanding("en", True, None, answers, choices, False, "answer"))
+
+    assert outcome(("letters",), ("housing",)).right  # the second question answered, the first offered
+    assert outcome(("housing", "letters")).right and outcome(("housing",)).right
+    assert outcome(("letters", "work")).wrong and outcome(("work",), ("housing", "letters")).wrong
+    single = Outcome(Item("Where do I get cheap furniture?", "housing", "en"), outcome(("letters",)).understood)
+    assert single.wrong
+
+
 def test_a_net_false_alarm_is_counted_and_its_answer_judged_a_lexicon_one_is_wrong():
     def outcome(kind: str, answers: tuple[str, ...]) -> Outcome:
         understood = Understanding("en", True, kind, answers, (), False, "emergency")
