@@ -537,3 +537,13 @@ def test_a_second_topic_is_answered_only_when_its_part_is_very_sure(matcher):
     assert understood.answers == ("letters",) and "offers" in understood.choices, understood
     # Two very sure parts: both answered.
     assert matcher.understand("Wann habt ihr offen? Und wo ist das Büro?").answers == ("opening_hours", "location")
+
+
+def test_words_and_meaning_pointing_to_different_topics_give_a_choice_not_an_answer(matcher):
+    # "landlord" is a housing word, the message asks about a letter: the words lean to housing (0.9), the
+    # meaning is clearly nearer letters. Neither is answered; both are offered.
+    understood = matcher.understand("can you help me with a letter from my landlord please")
+    assert understood.answers == () and understood.reason == "disagree", understood
+    assert {"housing", "letters"} <= set(understood.choices)
+    # Arabizi: the model hardly reads it, so its meaning never vetoes the words.
+    assert matcher.understand("mata btefta7o bukra").answers == ("opening_hours",)
