@@ -273,6 +273,6 @@ def read_items(path: Path, topics: Collection[str] | None = None) -> list[Item]:
 def evaluate(matcher: Matcher, items: list[Item]) -> Report:
     """Each item understood as a first message: the text alone decides the language (no known language)."""
     report = Report()
-    for item in items:
-        report.outcomes.append(Outcome(item, matcher.understand(item.text)))
+    understood = matcher.understand_all([item.text for item in items])
+    report.outcomes.extend(Outcome(item, u) for item, u in zip(items, understood, strict=True))
     return report
