@@ -405,8 +405,6 @@ _SEGMENTS = re.compile(
     r"|\s(?:and|und|außerdem|ausserdem|oder|or|و|وكمان|وهل|همچنین|ከምኡውን|ከምኡ'ውን)\s"
 )
 
-_DECISIONS: dict[str, Decision] = {}
-
 
 def _texts_of(text: str) -> list[str]:
     """The message, and its parts when it has two or more (each of two words or more)."""
@@ -414,6 +412,7 @@ def _texts_of(text: str) -> list[str]:
     return [text, *segments] if len(segments) >= 2 else [text]
 
 
+_DECISIONS: dict[str, Decision] = {}
 _DECISIONS_LOCK = threading.Lock()
 _BUILT: dict[tuple, "Matcher"] = {}
 _BUILT_LOCK = threading.Lock()

@@ -196,6 +196,12 @@ def test_a_broken_lexicon_stops_the_start(tmp_path: Path):
     assert any("earthquake" in p for p in caught.value.problems)
 
 
+def lexicon_kinds(texts) -> dict[str, str | None]:
+    """The emergency kind the lexicon finds in each text (None: no alarm)."""
+    lexicon, _scope = load_lexicons(None)
+    return {text: getattr(lexicon.find(text), "kind", None) for text in texts}
+
+
 def test_phrase_patterns():
     tokens = normalize("er hat mich geschlagen und bedroht").split()
     assert compile_phrase("bedroh*").found_in(tokens)
@@ -428,11 +434,10 @@ def test_a_medical_emergency_told_as_past_drill_film_or_no_emergency_is_no_alarm
         "پارسال هم میخواستم خودمو بکشم، الان دوباره": "suicide",
         "ich will sterben wie im film": "suicide",
     }
-    assert {text: getattr(lexicon.find(text), "kind", None) for text in now} == now
+    assert lexicon_kinds(now) == now
 
 
 def test_blood_vomited_or_coughed_and_egyptian_arabizi_farewells_are_emergencies_a_documentary_is_not():
-    lexicon, _scope = load_lexicons(None)
     said = {
         "my husband is coughing blood since one hour": "bleeding",
         "Mein Vater erbricht Blut, was soll ich tun": "bleeding",
@@ -443,11 +448,10 @@ def test_blood_vomited_or_coughed_and_egyptian_arabizi_farewells_are_emergencies
         "we watched a documentary about a big fire in a forest": None,
         "Gestern Doku über Brandschutz gesehen, spannend": None,
     }
-    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+    assert lexicon_kinds(said) == said
 
 
 def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emergencies():
-    lexicon, _scope = load_lexicons(None)
     said = {
         "Ein Mann hat gerade meine Tochter angefasst, was soll ich tun": "child",
         "kasi be dokhtaram dast derazi kard": "child",
@@ -464,11 +468,10 @@ def test_a_child_touched_poisoned_or_left_alone_a_threat_and_a_farewell_are_emer
         "ሓወይ በይኑ ኣብ ገዛ ይነብር፡ ስራሕ ይደሊ": None,  # a brother who lives alone
         "wedey aystenfesn ale, hagezu": "not_breathing",
     }
-    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+    assert lexicon_kinds(said) == said
 
 
 def test_a_child_beaten_pills_taken_a_farewell_letter_are_emergencies_and_shouting_is_no_shooting():
-    lexicon, _scope = load_lexicons(None)
     said = {
         "Die Nachbarn schlagen jeden Tag ihre kleine Tochter, jetzt schreit sie": "child",
         "the neighbours beat their little girl every day and now she is screaming": "child",
@@ -492,7 +495,7 @@ def test_a_child_beaten_pills_taken_a_farewell_letter_are_emergencies_and_shouti
         # "shouting" and "shooting" are one form after normalising (ou, oo -> u): loud neighbours are no alarm
         "the people upstairs are shouting and playing music all night, can i complain?": None,
     }
-    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+    assert lexicon_kinds(said) == said
 
 
 def test_the_classifiers_alarm_does_not_wait_for_the_answer_threshold(matcher):
@@ -557,7 +560,6 @@ def test_shops_and_museums_keep_their_own_hours_and_football_results_or_a_vet_ge
 
 
 def test_a_fall_without_answer_and_latin_tigrinya_not_breathing_are_emergencies_idioms_are_not():
-    lexicon, _scope = load_lexicons(None)
     said = {
         "مادربزرگم افتاد جواب نمیده": "not_breathing",
         "abuy wediqu ayistenfsn alo": "not_breathing",
@@ -565,7 +567,7 @@ def test_a_fall_without_answer_and_latin_tigrinya_not_breathing_are_emergencies_
         "Ich bin Feuer und Flamme für den neuen Job": None,
         "Dortmund lost, my heart is bleeding": None,
     }
-    assert {text: getattr(lexicon.find(text), "kind", None) for text in said} == said
+    assert lexicon_kinds(said) == said
 
 
 def test_understanding_many_messages_at_once_is_understanding_each_alone(matcher):
