@@ -570,6 +570,21 @@ def test_a_fall_without_answer_and_latin_tigrinya_not_breathing_are_emergencies_
     assert lexicon_kinds(said) == said
 
 
+def test_self_harm_in_levantine_and_a_formal_persian_threat_are_emergencies_paperwork_and_mattresses_are_not():
+    # From faq_blind_1207e (measured once, then diagnosed): both emergencies were missed by every net.
+    said = {
+        "بنتي قفلت على حالها بالحمام وعم تجرح إيدها": "suicide",
+        "في دم عالأرض بالحمام": "bleeding",
+        "برادر شوهرم گفته اگر امشب خانه بيايم مرا ميكشد": "violence",  # Arabic ي/ك as phones type them
+        "the mom is drowning in paperwork": None,
+        "my son is drowning in the lake": "not_breathing",
+        "They've got mattresses on the floor and not much else": None,
+        "he is sitting on the floor and cannot talk": "not_breathing",
+        "hawi mtfae rieyu ab bet tmhrti": None,  # a fire extinguisher shown at school
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_understanding_many_messages_at_once_is_understanding_each_alone(matcher):
     texts = [
         "Wann habt ihr offen? Und wo ist das Büro?",
