@@ -103,7 +103,7 @@ def run(entries: int, rounds: int, limit: int | None = None, embedder: str | Non
             figures = measure(matcher, detected, rounds)
             faq_entries = sum(len(current.texts[lang].faq) for lang in LANGS)
             cases.append({"content": name, "semantic": matcher.semantic_status, "faq_ids": len(current.texts["de"].faq),
-                          "entries_all_languages": faq_entries, "index_docs": len(matcher._docs),
+                          "entries_all_languages": faq_entries, "index_docs": len(matcher._index.doc_label),
                           "build_seconds": build_s, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                           **figures})  # fmt: skip
     return {"goal_p99_ms": GOAL_P99_MS, "detect_mean_ms": detect_ms, "cases": cases}

@@ -33,6 +33,7 @@ Another city or another authority's hours (content/scope.yaml) put a question ou
 Staying unsure costs a forwarded question; a wrong answer can cost a refugee a deadline.
 """
 
+import hashlib
 import itertools
 import json
 import logging
@@ -47,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import index_file
 from bot.content import Content
 from bot.detect import detect
 from bot.embedder import (
@@ -58,6 +60,7 @@ from bot.embedder import (
     one_process_at_a_time,
     texts_key,
 )
+from bot.index_file import IndexParts
 from bot.lexicon import EmergencyLexicon, Scope, load_lexicons
 from bot.normalize import normalize
 from bot.questions import tells_about_oneself
@@ -158,13 +161,6 @@ def features(text: str) -> dict[str, float]:
 
 
 @dataclass
-class _Doc:
-    label: str
-    vector: dict[str, float]
-    lang: str | None
-
-
-@dataclass
 class _Index:
     """The postings of all features as two flat arrays (documents, weights) with each feature's span."""
 
@@ -180,35 +176,19 @@ class _Index:
     _factors: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def build(
-        cls,
-        docs: list[_Doc],
-        postings: dict[str, list[tuple[int, float]]],
-        keywords: dict[str, list[tuple[str, ...]]],
-    ) -> "_Index":
-        spans: dict[str, tuple[int, int]] = {}
-        flat_docs: list[int] = []
-        flat_weights: list[float] = []
-        at = 0
-        for feat, entries in postings.items():
-            spans[feat] = (at, at + len(entries))
-            at += len(entries)
-            flat_docs.extend(i for i, _ in entries)
-            flat_weights.extend(w for _, w in entries)
-        labels = sorted({d.label for d in docs} | set(keywords))
-        number = {label: i for i, label in enumerate(labels)}
+    def of(cls, parts: IndexParts, keywords: dict[str, list[tuple[str, ...]]]) -> "_Index":
         by_first: dict[str, set[str]] = defaultdict(set)
         for label, keyword_list in keywords.items():
             for kw in keyword_list:
                 by_first[kw[0]].add(label)
         return cls(
-            spans=spans,
-            docs=np.array(flat_docs, dtype=np.int64),
-            weights=np.array(flat_weights, dtype=np.float64),
-            doc_label=np.array([number[d.label] for d in docs], dtype=np.int64),
-            labels=labels,
-            numbers={label: i for i, label in enumerate(labels)},
-            doc_langs=[d.lang for d in docs],
+            spans=parts.spans,
+            docs=parts.docs,
+            weights=parts.weights,
+            doc_label=parts.doc_label,
+            labels=parts.labels,
+            numbers={label: i for i, label in enumerate(parts.labels)},
+            doc_langs=parts.doc_langs,
             keywords={label: [f" {' '.join(kw)} " for kw in kws] for label, kws in keywords.items()},
             keywords_by_first=dict(by_first),
         )
@@ -221,6 +201,79 @@ class _Index:
                 [other if d is not None and d != lang else 1.0 for d in self.doc_langs], dtype=np.float64
             )
         return self._factors[key]
+
+
+def _weigh(feats: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    vector = {f: (1.0 + math.log(c)) * idf[f] if c >= 1 else c * idf[f] for f, c in feats.items() if f in idf}
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {f: w / norm for f, w in vector.items()} if norm else {}
+
+
+def _index_parts(labelled: list[tuple[str, str, str | None]], keywords: dict[str, list[tuple[str, ...]]]) -> IndexParts:
+    """The lexical index of these (label, text, language) examples: each feature's weight, its postings."""
+    raw = [(label, features(text), lang) for label, text, lang in labelled]
+    raw = [(label, feats, lang) for label, feats, lang in raw if feats]
+    raw.sort(key=lambda item: item[0])  # each label's examples side by side (see _Index)
+    df: Counter[str] = Counter()
+    for _, feats, _lang in raw:
+        df.update(feats.keys())
+    n = len(raw)
+    # Weight a feature by how rare it is among examples and among labels: a word every topic uses
+    # ("office", "help", "مكتب") says little about which topic is meant.
+    labels_with: dict[str, set[str]] = defaultdict(set)
+    for label, feats, _lang in raw:
+        for feat in feats:
+            labels_with[feat].add(label)
+    n_labels = len({label for label, _, _ in raw}) or 1
+    idf = {
+        f: (math.log((n + 1) / (d + 1)) + 1.0) * (math.log((n_labels + 1) / len(labels_with[f])) ** LABEL_IDF_POWER)
+        for f, d in df.items()
+    }
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, (_label, feats, _lang) in enumerate(raw):
+        for feat, weight in _weigh(feats, idf).items():
+            postings[feat].append((index, weight))
+    spans: dict[str, tuple[int, int]] = {}
+    flat_docs: list[int] = []
+    flat_weights: list[float] = []
+    at = 0
+    for feat, entries in postings.items():
+        spans[feat] = (at, at + len(entries))
+        at += len(entries)
+        flat_docs.extend(i for i, _ in entries)
+        flat_weights.extend(w for _, w in entries)
+    labels = sorted({label for label, _, _ in raw} | set(keywords))
+    number = {label: i for i, label in enumerate(labels)}
+    # Distinctive words: used by at most 3 labels. A confident answer needs more than one of them.
+    word_labels: dict[str, set[int]] = defaultdict(set)
+    for label, feats, _lang in raw:
+        for feat in feats:
+            if feat.startswith("w:"):
+                word_labels[feat[2:]].add(number[label])
+    return IndexParts(
+        idf=idf,
+        spans=spans,
+        docs=np.array(flat_docs, dtype=np.int64),
+        weights=np.array(flat_weights, dtype=np.float64),
+        doc_label=np.array([number[label] for label, _, _ in raw], dtype=np.int64),
+        labels=labels,
+        doc_langs=[lang for _, _, lang in raw],
+        distinctive={
+            w: np.array(sorted(ls), dtype=np.int64) for w, ls in word_labels.items() if len(ls) <= 3 and len(w) > 1
+        },
+    )
+
+
+def _index_key(labelled: list[tuple[str, str, str | None]], keywords: dict[str, list[tuple[str, ...]]]) -> str:
+    texts = [f"{label}\t{lang}\t{text}" for label, text, lang in labelled]
+    texts += [f"{label}\t{' '.join(kw)}" for label, kws in sorted(keywords.items()) for kw in kws]
+    return texts_key(_FEATURE_CODE, "lexical-index", texts)
+
+
+# The code that turns text into features and stores them: an index file made by other code is not read.
+_FEATURE_CODE = hashlib.sha256(
+    b"".join(Path(__file__).with_name(name).read_bytes() for name in ("matcher.py", "normalize.py", "index_file.py"))
+).hexdigest()[:16]
 
 
 # -- the semantic signal --------------------------------------------------------------------------------------
@@ -484,8 +537,6 @@ SEMANTIC_MIN_WORDS = 3  # greetings and one-word messages are near everything in
 class Matcher:
     thresholds: Thresholds = field(default_factory=Thresholds)
     _idf: dict[str, float] = field(default_factory=dict)
-    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
-    _docs: list[_Doc] = field(default_factory=list)
     _keywords: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _index: "_Index | None" = None
     _labelled: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -538,7 +589,7 @@ class Matcher:
         lexicon: EmergencyLexicon | None = None,
         scope: Scope | None = None,
     ) -> "Matcher":
-        matcher = cls.from_examples(labelled, keywords, thresholds)
+        matcher = cls.from_examples(labelled, keywords, thresholds, folder=cache_dir())
         if lexicon is None or scope is None:
             lexicon, scope = load_lexicons(None)
         matcher._lexicon, matcher._scope = lexicon, scope
@@ -557,49 +608,22 @@ class Matcher:
         labelled: list[tuple[str, str, str | None]],
         keywords: dict[str, list[tuple[str, ...]]] | None = None,
         thresholds: Thresholds | None = None,
+        folder: Path | None = None,
     ) -> "Matcher":
-        """The lexical matcher alone (match() then decides by the lexical thresholds)."""
+        """The lexical matcher alone (match() then decides by the lexical thresholds). With `folder`, the
+        index is read from there when these examples were indexed before (bot/index_file.py)."""
         matcher = cls(thresholds=thresholds or Thresholds())
-        raw = [(label, features(text), lang) for label, text, lang in labelled]
-        raw = [(label, feats, lang) for label, feats, lang in raw if feats]
-        raw.sort(key=lambda item: item[0])  # each label's examples side by side (see _Index)
-        df: Counter[str] = Counter()
-        for _, feats, _lang in raw:
-            df.update(feats.keys())
-        n = len(raw)
-        # Weight a feature by how rare it is among examples and among labels: a word every topic uses
-        # ("office", "help", "مكتب") says little about which topic is meant.
-        labels_with: dict[str, set[str]] = defaultdict(set)
-        for label, feats, _lang in raw:
-            for feat in feats:
-                labels_with[feat].add(label)
-        n_labels = len({label for label, _, _ in raw}) or 1
-        matcher._idf = {
-            f: (math.log((n + 1) / (d + 1)) + 1.0) * (math.log((n_labels + 1) / len(labels_with[f])) ** LABEL_IDF_POWER)
-            for f, d in df.items()
-        }
-        for label, feats, lang in raw:
-            vector = matcher._weigh(feats)
-            index = len(matcher._docs)
-            matcher._docs.append(_Doc(label, vector, lang))
-            for feat, weight in vector.items():
-                matcher._postings[feat].append((index, weight))
         matcher._keywords = dict(keywords or {})
-        matcher._index = _Index.build(matcher._docs, matcher._postings, matcher._keywords)
-        matcher._postings = defaultdict(list)  # now in the index, as arrays
-        # The vectors are in the index too: keeping them costs tens of MB with the sample content alone.
-        matcher._docs = [_Doc(d.label, {}, d.lang) for d in matcher._docs]
         matcher._labelled = list(labelled)
-        # Distinctive words: used by at most 3 labels. A confident answer needs more than one of them.
-        numbers = matcher._index.numbers
-        word_labels: dict[str, set[int]] = defaultdict(set)
-        for label, feats, _lang in raw:
-            for feat in feats:
-                if feat.startswith("w:"):
-                    word_labels[feat[2:]].add(numbers[label])
-        matcher._distinctive = {
-            w: np.array(sorted(ls), dtype=np.int64) for w, ls in word_labels.items() if len(ls) <= 3 and len(w) > 1
-        }
+        path = folder / f"index-{_index_key(labelled, matcher._keywords)}.npz" if folder is not None else None
+        parts = index_file.read(path) if path is not None else None
+        if parts is None:
+            parts = _index_parts(labelled, matcher._keywords)
+            if path is not None:
+                index_file.write(path, parts)
+        matcher._idf = parts.idf
+        matcher._index = _Index.of(parts, matcher._keywords)
+        matcher._distinctive = parts.distinctive
         return matcher
 
     def with_examples(self, extra: list[tuple[str, str, str | None]]) -> "Matcher":
@@ -632,13 +656,7 @@ class Matcher:
     # -- the lexical signal ------------------------------------------------------------------------------------
 
     def _weigh(self, feats: dict[str, float]) -> dict[str, float]:
-        vector = {
-            f: (1.0 + math.log(c)) * self._idf[f] if c >= 1 else c * self._idf[f]
-            for f, c in feats.items()
-            if f in self._idf
-        }
-        norm = math.sqrt(sum(w * w for w in vector.values()))
-        return {f: w / norm for f, w in vector.items()} if norm else {}
+        return _weigh(feats, self._idf)
 
     def scores(self, text: str, lang: str | None = None) -> dict[str, float]:
         """Each label's lexical score for `text` (labels without any shared feature are left out).
@@ -674,9 +692,9 @@ class Matcher:
             offsets = np.repeat(np.array(starts) - np.cumsum(np.r_[0, lengths_a[:-1]]), lengths_a)
             positions = offsets + np.arange(int(lengths_a.sum()))
             contributions = np.repeat(np.array(weights), lengths_a) * index.weights[positions]
-            sims = np.bincount(index.docs[positions], weights=contributions, minlength=len(self._docs))
+            sims = np.bincount(index.docs[positions], weights=contributions, minlength=len(index.doc_label))
         else:
-            sims = np.zeros(len(self._docs), dtype=np.float64)
+            sims = np.zeros(len(index.doc_label), dtype=np.float64)
         if lang is not None:
             sims *= index.language_factor(lang, self.thresholds.other_language)
         touched = np.flatnonzero(sims)
