@@ -843,7 +843,7 @@ class Matcher:
         )
         if len(texts) > 1:
             answers, choices, reason = self._two_questions(
-                p, overlap, nearest, sure_meaning, texts, answers, choices, reason
+                p, overlap, nearest, sure_meaning, texts, answers, choices, reason, confidence
             )
         oos_number = self._index.numbers.get(OUT_OF_SCOPE, -1)
         if answers and oos_number >= 0 and x[0, oos_number, FEATURES.index("keyword")] > 0:
@@ -959,6 +959,7 @@ class Matcher:
         answers: tuple[str, ...],
         choices: tuple[str, ...],
         reason: str,
+        whole_confidence: float = 1.0,
     ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
         """Two questions in one message: both answered when each part is very sure of a different topic. A topic
         only a part that tells about the person was sure of ("... I work during the day") is offered, not
@@ -969,6 +970,8 @@ class Matcher:
         confidence: dict[str, float] = {}
         for i in range(1, len(texts)):
             a, c, _r, conf = self._decide_one(p[i], overlap[i], int(nearest[i]), texts[i], sure_meaning[i])
+            # A part's fear ("I am afraid") is no topic to answer: the whole message's alarm nets decide that.
+            a = tuple(x for x in a if x != EMERGENCY)
             sure_here = told if tells_about_oneself(texts[i], texts[0]) else asked
             sure_here += [x for x in a if x not in sure_here]
             for x in a:
@@ -976,7 +979,9 @@ class Matcher:
             offered += [x for x in c if x not in offered]
         if asked:
             sure, only_told = asked, [x for x in told if x not in asked]
-            if answers and answers[0] in only_told:  # the whole message leaned to what was only told
+            if answers and answers[0] in only_told and max(confidence[x] for x in asked) >= whole_confidence:
+                # The whole message leaned to what was only told, less surely than a part asks another topic.
+                # ("I got a letter, I am scared, what do I do": the letter is the question, not "what we do".)
                 answers, reason = (), "close"
         elif answers:  # only parts that tell are sure of topics, the whole message is sure of one: answer that
             sure, only_told = [], told

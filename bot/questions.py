@@ -22,15 +22,18 @@ _ASKING = {
     "ti": "መዓስ ኣበይ ከመይ እንታይ ዶ ክንደይ ስለምንታይ ንምንታይ",
     "ti_latin": "meas abey kemey entay intay kndey kinday slemntay",
 }
-# Words that open a question ("Gibt es ...", "Can I ...", "ممكن ...", "میشه ..."), but say nothing elsewhere.
+# Words that open a question ("Gibt es ...", "Can I ...", "ممكن ...", "میشه ..."), or a request ("please help me
+# understand it", "bitte erklärt mir ..."), but say nothing elsewhere.
 _OPENING = {
     "de": "gibt gibts kann kannst könnt können darf dürfen muss müssen soll sollen habt haben hast seid ist sind "
-    "kostet bekomme bekommt helft hilft macht",
-    "en": "is are do does did can could will would should may any anyone",
-    "ar": "في فيه ممكن بقدر بقدرش عندكم بتساعدو بتقدرو",
-    "ar_latin": "fi fe mumkin momken mmkn b2dar",
-    "fa": "میشه میتونم میتوانم دارید دارین",
-    "fa_latin": "mishe mitoonam mitunam darid darin",
+    "kostet bekomme bekommt helft hilft macht bitte hilf erklärt erklär sagt schickt",
+    "en": "is are do does did can could will would should may any anyone please pls plz help explain tell send",
+    "ar": "في فيه ممكن بقدر بقدرش عندكم بتساعدو بتقدرو ساعدوني ساعدني رجاء ارجو ياريت فهموني اشرحولي",
+    "ar_latin": "fi fe mumkin momken mmkn b2dar sa3douni sa3edni",
+    "fa": "میشه میتونم میتوانم دارید دارین لطفا لطفاً کمکم توضیح بگید",
+    "fa_latin": "mishe mitoonam mitunam darid darin lotfan komakam",
+    "ti": "በጃኹም በጃኺ በጃኻ ሓግዙኒ ሓግዘኒ",
+    "ti_latin": "bejakum bejaxum hagzuni",
 }
 
 

@@ -320,6 +320,16 @@ def test_what_a_person_only_tells_about_themselves_is_offered_not_answered(match
     assert understood.answers == ("appointment",) and "work" in understood.choices
 
 
+def test_a_told_situation_the_whole_message_is_sure_of_is_not_outvoted_by_a_vaguer_can_you_help(matcher):
+    # "Can you help?" alone leans to "what do you offer"; the message is about the Kita-Navigator, and the
+    # whole message is surer of that than the asking part is of its topic.
+    text = (
+        "We have to register on the Kita-Navigator but I cannot make an account, the page does not work on my"
+        " phone. Can you help?"
+    )
+    assert matcher.understand(text).answers == ("school_kita",)
+
+
 def test_a_part_is_a_question_by_its_mark_its_question_word_or_its_opening_verb():
     message = "Ich arbeite tagsüber, kann ich abends Deutsch lernen. Kurs in Hörde? Meine Frau ist krank"
     assert [is_question(part, message) for part in ("Ich arbeite tagsüber", "kann ich abends Deutsch lernen")] == [
@@ -332,6 +342,10 @@ def test_a_part_is_a_question_by_its_mark_its_question_word_or_its_opening_verb(
     # Told about oneself: asks nothing and says "I"; a bare noun phrase ("address of the office") is not.
     assert tells_about_oneself("Ich arbeite tagsüber", message) and tells_about_oneself("ኣነ ኣብ ዶርትሙንድ እነብር", "x")
     assert not tells_about_oneself("آدرس دفتر", "آدرس دفتر و ساعت کاری؟")
+    # A request asks too, though it says "me": "please help me understand it" is the question of its message.
+    for request in ("please help me understand it", "bitte erklärt mir den Brief", "ساعدوني افهم الرسالة",
+                    "لطفا کمکم کنید", "በጃኹም ሓግዙኒ"):  # fmt: skip
+        assert is_question(request, request) and not tells_about_oneself(request, request), request
 
 
 def test_unsure_questions_offer_plausible_choices(matcher, content):
@@ -522,6 +536,8 @@ def test_the_semantic_net_reads_the_whole_message_not_an_anxious_part_of_it(matc
         "Ich habe einen Brief von der Krankenkasse bekommen. Ich habe große Angst. Was soll ich tun?",
         "I got a letter from the Jobcenter, I am so scared, what do I do",
         "my landlord sent a letter. i am afraid. please help me understand it",
+        # Every part tells; the fear of one is no topic of its own (it left nothing answered when it was).
+        "I got a letter from my landlord. I am afraid. I do not understand it",
     ):
         understood = matcher.understand(text)
         assert understood.emergency is None and understood.answers == ("letters",), (text, understood)
