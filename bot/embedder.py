@@ -33,6 +33,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from bot.cache_files import mark_used
+
 log = logging.getLogger(__name__)
 
 Kind = Literal["query", "passage"]
@@ -255,6 +257,7 @@ class CachedEmbedder:
                 texts = json.loads(stored["texts"].tobytes().decode("utf-8", "surrogatepass"))
                 vectors = stored["vectors"]
             if isinstance(texts, list) and vectors.shape[0] == len(texts):
+                mark_used(path)
                 return texts, vectors
         except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding cache %s unreadable (%s): embedding again", path, exc)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.cache_files import mark_used
+
 log = logging.getLogger(__name__)
 
 
@@ -69,6 +71,7 @@ def read(path: Path) -> IndexParts | None:
             features = meta["features"]
             idf, starts, ends = stored["idf"].tolist(), stored["starts"].tolist(), stored["ends"].tolist()
             word_labels = np.split(stored["word_labels"], np.cumsum(stored["word_lengths"])[:-1])
+            mark_used(path)
             return IndexParts(
                 idf=dict(zip(features, idf, strict=True)),
                 spans=dict(zip(features, zip(starts, ends, strict=True), strict=True)),

@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import index_file
+from bot.cache_files import mark_used, prune_stale
 from bot.content import Content
 from bot.detect import detect
 from bot.embedder import (
@@ -600,6 +601,7 @@ class Matcher:
             except EmbedderError as exc:
                 matcher._embedder, matcher.semantic_status = None, _failed(str(exc))
         matcher._decision = _decision_for(matcher)
+        prune_stale(cache_dir())
         return matcher
 
     @classmethod
@@ -1072,6 +1074,7 @@ def _read_decision(path: Path) -> Decision | None:
         return None
     try:
         data = json.loads(path.read_text())
+        mark_used(path)
         return Decision(tuple(data["weights"]), data["answer"], data["choice"], data["emergency"],
                         data["semantic"], data["emergency_margin"], data.get("cv", {}))  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as exc:
