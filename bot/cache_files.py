@@ -30,7 +30,7 @@ def mark_used(path: Path) -> None:
 def prune_stale(folder: Path, now: float | None = None) -> list[Path]:
     """Delete the cache files in `folder` not used for STALE_AFTER_DAYS; returns those deleted."""
     limit = (time.time() if now is None else now) - STALE_AFTER_DAYS * 86400
-    deleted = []
+    deleted: list[Path] = []
     try:
         candidates = [p for p in folder.iterdir() if OURS.fullmatch(p.name)]
     except OSError:
