@@ -609,6 +609,20 @@ def test_self_harm_in_levantine_and_a_formal_persian_threat_are_emergencies_pape
     assert lexicon_kinds(said) == said
 
 
+def test_swallowed_pills_in_latin_tigrinya_is_an_emergency_the_end_of_the_month_is_not():
+    # From faq_blind_1207f (measured once, then diagnosed): the pills were missed by every net, and
+    # "end it" read "until the end of the month. Is it ..." as suicidal thoughts.
+    said = {
+        "selam, arkey bzuh kenina wuhiTe iluni mel'ekhti sedidu, 'dehan kun' ybl": "suicide",
+        "ኣርከይ ከኒና ውሒጣ": "suicide",
+        "I have only 50 euro left until end of month. Is it still ok to come to you?": None,
+        "I'm going to end it tonight": "suicide",
+        "sometimes I think how easy it would be to end it": "suicide",
+        "sorry to write this here but I am cutting my arms again tonight": "suicide",
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_understanding_many_messages_at_once_is_understanding_each_alone(matcher):
     texts = [
         "Wann habt ihr offen? Und wo ist das Büro?",
