@@ -48,6 +48,7 @@ class ScopeFile(_Strict):
     home_places: Phrases = Field(default_factory=list)
     other_authorities: Phrases = Field(default_factory=list)
     authority_topics: list[str] = Field(default_factory=list)
+    office_topics: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class Scope:
         self.homes = _PhraseSet(_compile_all(data.home_places))
         self.authorities = _PhraseSet(_compile_all(data.other_authorities))
         self.authority_topics = frozenset(data.authority_topics)
+        self.office_topics = frozenset(data.office_topics)
 
     def other_place(self, text: str) -> str | None:
         """The other city a question names, unless it also names one of ours."""

@@ -50,7 +50,7 @@ import numpy as np
 
 from bot import index_file
 from bot.cache_files import mark_used, prune_stale
-from bot.content import Content
+from bot.content import Content, ContentError
 from bot.detect import detect
 from bot.embedder import (
     CachedEmbedder,
@@ -518,6 +518,14 @@ ONE_WORD_SURE = 0.9  # above this probability, one shared word with the topic is
 # most wrong answers were a right answer plus a second topic from a part of the message; 0.95 took about a
 # quarter of those away, and one of the dev set's 1,222 answers became an offer.
 SECOND_ANSWER_SURE = 0.95
+# Two answers from two parts need the whole message to mean the less-meant one at least this much, unless
+# both are about the office itself (content/scope.yaml `office_topics`: "When are you open? Where is the
+# office?"). A part read alone is often very sure of a topic the message is not about: after a question about
+# something else, "can you help?", "must I pay?", "do you speak Dari?" are about that something else. On the
+# spent sets (268 two-answer replies, 59 with a topic not asked): 43 such answers became choices, and 12 asked
+# ones (a course and its price: "... does it cost?" is the course's price, not ours). It holds for an asking
+# part the whole message is unsure of, too.
+WHOLE_MESSAGE_FLOOR = 0.005
 # When the words lean to one topic and the meaning is clearly nearer another (its nearest topic by at least
 # DISAGREE_MARGIN), an answer below DISAGREE_SURE becomes a choice of both. Most wrong answers on the blind set
 # written without the topics' keywords (faq_blind_1207c) were sure, driven by a word ("Kurs", "Termin",
@@ -594,6 +602,14 @@ class Matcher:
         if lexicon is None or scope is None:
             lexicon, scope = load_lexicons(None)
         matcher._lexicon, matcher._scope = lexicon, scope
+        known = set(matcher._index.labels if matcher._index is not None else ())
+        unknown = [
+            f"scope.yaml: {field}: {topic!r} is no FAQ id"
+            for field, topics in (("authority_topics", scope.authority_topics), ("office_topics", scope.office_topics))
+            for topic in sorted(topics - known)
+        ]
+        if unknown:
+            raise ContentError(unknown)
         matcher._embedder, matcher.semantic_status = _resolve_embedder(embedder)
         if matcher._embedder is not None:
             try:
@@ -966,6 +982,7 @@ class Matcher:
         """Two questions in one message: both answered when each part is very sure of a different topic. A topic
         only a part that tells about the person was sure of ("... I work during the day") is offered, not
         answered, when another part, or else the whole message, is sure of a topic."""
+        assert self._index is not None
         asked: list[str] = []  # topics of the parts that ask, or at least do not tell about the person
         told: list[str] = []
         offered: list[str] = list(choices)
@@ -991,6 +1008,12 @@ class Matcher:
             sure, only_told = told, []
         offered = [*only_told, *[x for x in offered if x not in only_told]]
         if len(sure) >= 2:
+            whole = {x: float(p[0][self._index.numbers[x]]) for x in sure[:2]}
+            office = self._scope.office_topics if self._scope is not None else frozenset()
+            first, second = sorted(sure[:2], key=lambda x: -whole[x])
+            if not (first in office and second in office) and whole[second] < WHOLE_MESSAGE_FLOOR:
+                rest = [x for x in dict.fromkeys([second, *sure, *offered]) if x != first]
+                return (first,), tuple(rest[:2]), "answer"
             if min(confidence.get(x, 1.0) for x in sure[:2]) >= SECOND_ANSWER_SURE:
                 return tuple(sure[:2]), (), "two_questions"
             # A part of a long message is often sure of a topic the person did not ask about ("... I have
@@ -1002,6 +1025,8 @@ class Matcher:
             return answers, tuple(extra[:2]), reason
         if sure:
             extra = [x for x in offered if x not in sure]
+            if float(p[0][self._index.numbers[sure[0]]]) < WHOLE_MESSAGE_FLOOR:
+                return (), tuple([sure[0], *extra][:3]), "close"
             return tuple(sure[:1]), tuple(extra[:2]), "answer"
         return (), tuple(offered[:3]), reason
 

@@ -2,13 +2,15 @@
 scope, Latin-letter languages, choices and two questions, and faq-eval's figures on the dev set."""
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import ROOT, with_decision
 
-from bot.content import ContentError
+from bot.config import bundled_content_dir
+from bot.content import ContentError, load_content
 from bot.detect import detect
 from bot.embedder import (
     CachedEmbedder,
@@ -308,6 +310,33 @@ def test_one_shared_word_is_not_a_topic(matcher):
 def test_two_questions_in_one_message_get_both_answers(matcher):
     understood = matcher.understand("Wo ist das Büro? Und wie ist eure Telefonnummer?")
     assert set(understood.answers) == {"location", "contact"} and understood.reason == "two_questions"
+
+
+def test_a_follow_up_about_us_after_another_subject_is_offered_two_questions_about_us_are_answered(matcher):
+    # A club's price is no question about our costs, help with a lease no question about all we offer.
+    understood = matcher.understand("Mein Sohn 11 will Fußball spielen, gibt es Verein in Huckarde? Kostet viel?")
+    assert understood.answers == ("leisure",) and "costs" in understood.choices, understood
+    understood = matcher.understand("قرارداد اجاره رو نمیفهمم، کمک میکنید؟")
+    assert understood.answers == ("housing",) and "offers" in understood.choices, understood
+    # Both about the office: both answered, however little the whole message means the second.
+    for text in (
+        "Wann habt ihr offen? Und wo ist das Büro?",
+        "Do I need to book an appointment, and how much does it cost?",
+    ):
+        assert matcher.understand(text).reason == "two_questions", text
+
+
+def test_scope_topics_must_be_faq_ids(tmp_path: Path):
+    folder = tmp_path / "content"
+    shutil.copytree(bundled_content_dir(), folder)
+    scope = folder / "scope.yaml"
+    scope.write_text(
+        scope.read_text(encoding="utf-8").replace("office_topics: [opening_hours", "office_topics: [opening_hourz"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        Matcher.from_content(load_content(folder), embedder="none")
+    assert caught.value.problems == ["scope.yaml: office_topics: 'opening_hourz' is no FAQ id"]
 
 
 def test_what_a_person_only_tells_about_themselves_is_offered_not_answered(matcher):
