@@ -648,6 +648,9 @@ def test_swallowed_pills_in_latin_tigrinya_is_an_emergency_the_end_of_the_month_
         "I'm going to end it tonight": "suicide",
         "sometimes I think how easy it would be to end it": "suicide",
         "sorry to write this here but I am cutting my arms again tonight": "suicide",
+        # From faq_blind_1207g, missed by every net.
+        "much blood now, I pregnant, husband not home, what I do": "bleeding",
+        "my friend just sent me a photo of her arm all cut and says she'll do more tonight": "suicide",
     }
     assert lexicon_kinds(said) == said
 
