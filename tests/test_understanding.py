@@ -651,6 +651,11 @@ def test_swallowed_pills_in_latin_tigrinya_is_an_emergency_the_end_of_the_month_
         # From faq_blind_1207g, missed by every net.
         "much blood now, I pregnant, husband not home, what I do": "bleeding",
         "my friend just sent me a photo of her arm all cut and says she'll do more tonight": "suicide",
+        # From faq_blind_1207h: a cut hand in Latin-letter Tigrinya was missed; the job market ("bazaar") was
+        # read as harassment ("آزار" inside "بازار").
+        "kemzi ab leyti idey bmlaCha iqorets aleku, hji dma dem ywts alo kkolts ayklun": "suicide",
+        "شنیدم یک نشست در باره زنان و بازار کار گذاشته اید": None,
+        "شوهرم من را آزار میدهد": "violence",
     }
     assert lexicon_kinds(said) == said
 
