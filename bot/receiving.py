@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 Fetch = Callable[[int | None], Awaitable[list[Any]]]
 Feed = Callable[[int, str], Awaitable[None]]
 Work = Callable[[Answers], Awaitable[None]]
+OrderKey = Callable[[str], str | None]  # a payload -> its conversation (None: no order to keep)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Receiving:
     later: dict[int, str] = field(default_factory=dict)  # update id -> payload, kept while the store is away
     skipped: int = 0  # updates the library could not read
     _tasks: set[asyncio.Task] = field(default_factory=set)
+    _last: dict[str, asyncio.Task] = field(default_factory=dict)  # a conversation's newest update being handled
 
     async def handle(self, update_id: int, payload: str, work: Work, claimed: bool = False) -> bool:
         """Handle one update once. False: handled already (a duplicate delivery), nothing done.
@@ -98,8 +100,12 @@ class Receiving:
     async def run_retries(self, feed: Feed, stop: asyncio.Event, tick_seconds: float) -> None:
         await repeat(lambda: self.retry(feed), stop, tick_seconds, "kept updates")
 
-    async def poll(self, fetch: Fetch, feed: Feed, stop: asyncio.Event) -> None:
-        """Long polling until `stop`: fetch, claim the whole batch, only then confirm it (the next fetch)."""
+    async def poll(self, fetch: Fetch, feed: Feed, stop: asyncio.Event, order_key: OrderKey | None = None) -> None:
+        """Long polling until `stop`: fetch, claim the whole batch, only then confirm it (the next fetch).
+
+        Updates are handled side by side, but those of one conversation (`order_key`) one after another in
+        the platform's order: three answers a social worker writes quickly in a topic are stored, and so
+        relayed, in the order written, whichever of them is handled faster."""
         offset: int | None = None
         delay = self.first_delay
         while not stop.is_set():
@@ -123,9 +129,21 @@ class Receiving:
             offset = max(update_id for update_id, _ in batch) + 1
             for update_id, payload in batch:
                 if update_id in fresh:
-                    task = asyncio.create_task(self._feed(feed, update_id, payload))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._start(feed, update_id, payload, order_key(payload) if order_key else None)
+
+    def _start(self, feed: Feed, update_id: int, payload: str, key: str | None) -> None:
+        before = self._last.get(key) if key is not None else None
+        task = asyncio.create_task(self._in_turn(before, feed, update_id, payload))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if key is not None:
+            self._last[key] = task
+            task.add_done_callback(lambda done: self._last.pop(key) if self._last.get(key) is done else None)
+
+    async def _in_turn(self, before: asyncio.Task | None, feed: Feed, update_id: int, payload: str) -> None:
+        if before is not None:
+            await asyncio.wait([before])  # its end, not its result: a failed update does not hold the next
+        await self._feed(feed, update_id, payload)
 
     async def settle(self) -> None:
         """Wait for the updates being handled (after a stop)."""

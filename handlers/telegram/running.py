@@ -4,6 +4,7 @@ updates in progress finish."""
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -53,12 +54,30 @@ async def resume_unfinished(receiving: Receiving, feed: Feed) -> int:
     return len(pending)
 
 
+def chat_of(payload: str) -> str | None:
+    """The chat a Telegram update belongs to (its messages are handled in order), from the raw JSON."""
+    try:
+        update = json.loads(payload)
+    except ValueError:
+        return None
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member", "message_reaction"):
+        event = update.get(kind)
+        if not isinstance(event, dict):
+            continue
+        chat = event.get("chat") or (event.get("message") or {}).get("chat") or event.get("from")
+        if isinstance(chat, dict) and chat.get("id") is not None:
+            return str(chat["id"])
+    return None
+
+
 async def poll(
     receiving: Receiving, fetch: Fetch, feed: Feed, stop: asyncio.Event, tick_seconds: float, in_flight: InFlight
 ) -> None:
     """Long polling until `stop` (not the library's loop: it confirms a batch before its updates are stored,
     bot/receiving.py), then the updates in progress finish."""
-    await asyncio.gather(receiving.poll(fetch, feed, stop), receiving.run_retries(feed, stop, tick_seconds))
+    await asyncio.gather(
+        receiving.poll(fetch, feed, stop, order_key=chat_of), receiving.run_retries(feed, stop, tick_seconds)
+    )
     await receiving.settle()
     if not await in_flight.wait_idle():
         log.warning("stopping with %d updates unfinished; they are resumed at the next start", in_flight.count)
