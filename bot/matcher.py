@@ -983,6 +983,11 @@ class Matcher:
         only a part that tells about the person was sure of ("... I work during the day") is offered, not
         answered, when another part, or else the whole message, is sure of a topic."""
         assert self._index is not None
+        numbers = self._index.numbers
+
+        def meant(topic: str) -> float:  # how much the whole message means `topic`
+            return float(p[0][numbers[topic]])
+
         asked: list[str] = []  # topics of the parts that ask, or at least do not tell about the person
         told: list[str] = []
         offered: list[str] = list(choices)
@@ -1008,10 +1013,9 @@ class Matcher:
             sure, only_told = told, []
         offered = [*only_told, *[x for x in offered if x not in only_told]]
         if len(sure) >= 2:
-            whole = {x: float(p[0][self._index.numbers[x]]) for x in sure[:2]}
             office = self._scope.office_topics if self._scope is not None else frozenset()
-            first, second = sorted(sure[:2], key=lambda x: -whole[x])
-            if not (first in office and second in office) and whole[second] < WHOLE_MESSAGE_FLOOR:
+            first, second = sorted(sure[:2], key=meant, reverse=True)
+            if not (first in office and second in office) and meant(second) < WHOLE_MESSAGE_FLOOR:
                 rest = [x for x in dict.fromkeys([second, *sure, *offered]) if x != first]
                 return (first,), tuple(rest[:2]), "answer"
             if min(confidence.get(x, 1.0) for x in sure[:2]) >= SECOND_ANSWER_SURE:
@@ -1025,7 +1029,7 @@ class Matcher:
             return answers, tuple(extra[:2]), reason
         if sure:
             extra = [x for x in offered if x not in sure]
-            if float(p[0][self._index.numbers[sure[0]]]) < WHOLE_MESSAGE_FLOOR:
+            if meant(sure[0]) < WHOLE_MESSAGE_FLOOR:
                 return (), tuple([sure[0], *extra][:3]), "close"
             return tuple(sure[:1]), tuple(extra[:2]), "answer"
         return (), tuple(offered[:3]), reason

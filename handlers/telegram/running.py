@@ -60,6 +60,8 @@ def chat_of(payload: str) -> str | None:
         update = json.loads(payload)
     except ValueError:
         return None
+    if not isinstance(update, dict):
+        return None
     for kind in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member", "message_reaction"):
         event = update.get(kind)
         if not isinstance(event, dict):
