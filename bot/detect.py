@@ -18,21 +18,28 @@ from bot.normalize import normalize
 
 _GEEZ = re.compile("[\u1200-\u137f\u1380-\u139f\u2d80-\u2ddf\uab00-\uab2f]")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_PERSIAN_LETTERS = re.compile("[پچژگکی۰-۹]")
+# Letters only Persian writes (Arabic keyboards have ي and ك, not ی and ک) decide for Persian; گ and چ are
+# Persian letters too, but Iraqi and Gulf Arabic write them as well ("باچر", "اگدر"): they only weigh.
+_PERSIAN_LETTERS = re.compile("[پژکی۰-۹]")
+_SHARED_LETTERS = re.compile("[گچ]")
+_TEH_MARBUTA = re.compile("ة")  # Persian writes ه
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 
 # Frequent words that only one of the two languages uses (normalised: ی→ي, ک stays).
 _PERSIAN_WORDS = frozenset(
     "است هست نيست را شما کجا چه چطور چرا کي کدام ميخواهم ميخوام ميتوانم ميتونم دارم ندارم برای براي"
     " با از اون کمک باز ساعت کار خانه خونه نامه بچه يک بايد چند فردا امروز کجاست چيست کنم کنيد ميشه"
-    " بگيرم ميخواستم هستم هستيد بکنم دفتر چطوري کو".split()
+    " بگيرم ميخواستم هستم هستيد بکنم دفتر چطوري کو شماره تلفن لطفا لطفاً آدرس ادرستان خيلي ميشود ميخواهيم"
+    " چي چيه چطو کجاس نميدانم نميدونم ميرم ميره ميکنم ميکنه خانوادم خانواده شوهرم زنم پسرم دخترم رزومه".split()
 )
 # Words Arabic speakers use and Persian does not: also the Iraqi and Gulf words that come with گ, چ or پ.
 _ARABIC_WORDS = frozenset(
     "هل متي وين فين شو ايش ماذا لماذا كيف کيف الي على علي في عن هذا هذه انا انت بدي اريد عايز"
     " ممکن ممكن لو سمحت الله مكتب مکتب موعد رسالة رساله عندي عندى يوجد هناك مساعدة مساعده"
     " شلون شنو شکو ليش ابي ابغي اگدر اکدر اقدر هسه هسا هاي مال وياي چان گاعد اشلون"
-    " الدوام المکتب الموعد العنوان الطبيب المدرسه الروضه العمل البيت الشقه".split()
+    " الدوام المکتب الموعد العنوان الطبيب المدرسه الروضه العمل البيت الشقه"
+    " اكو ماكو شسوي اني يحچي احچي باچر زين وياهم اللي هواية عدكم عدي تگدر تكدر ابوي امي زوجي مرتي ولدي"
+    " بنتي تفتحون يصير صار اريد دا لحد".split()
 )
 _GERMAN_WORDS = frozenset(
     "ich du sie wir ihr der die das den dem ein eine einen ist sind bin hat habe haben und oder nicht kein"
@@ -202,12 +209,17 @@ def detect(text: str | None, hint: str | None = None) -> Detection:
         words = set(normalize(text).split())
         fa, ar = len(words & _PERSIAN_WORDS), len(words & _ARABIC_WORDS)
         if _PERSIAN_LETTERS.search(text):
-            # Persian letters decide, unless the words are plainly Arabic (Iraqi and Gulf Arabic write گ, چ).
+            # Persian letters decide, unless the words are plainly Arabic.
             if ar >= 2 and fa == 0:
                 return Detection("ar", "arabic", sure=True)
-            # Persian typed on an Arabic keyboard has no Persian letters but پ چ ژ گ may still come: a sure
-            # sign unless Arabic words outnumber the Persian ones.
             return Detection("fa", "arabic", sure=fa >= ar)
+        ar += 2 * bool(_TEH_MARBUTA.search(text))
+        if _SHARED_LETTERS.search(text):
+            # گ or چ without a letter only Persian has: Iraqi Arabic, or Persian typed on an Arabic keyboard;
+            # the words decide, Persian when they do not.
+            if ar > fa:
+                return Detection("ar", "arabic", sure=ar - fa >= 2)
+            return Detection("fa", "arabic", sure=fa >= 2 and ar == 0)
         if fa > ar:
             return Detection("fa", "arabic", sure=fa - ar >= 2 or ar == 0)
         if ar > fa:

@@ -54,6 +54,19 @@ def test_iraqi_arabic_with_persian_letters_stays_arabic():
     assert detect("وقت الفراغ شو في").lang == "ar"
 
 
+def test_gaf_and_che_alone_do_not_make_arabic_persian():
+    # Iraqi Arabic writes گ and چ with the Arabic ي and ك; only ی, ک, پ, ژ are Persian's own letters.
+    for text in (
+        "اكو واحد عدكم يحچي تركماني؟ عربيتي زينة",
+        "موعد خالة أم عمر يوم الخميس الساعة 10 بس عدها طبيب نفس الوكت، تگدر تخليه؟",
+        "زوجي وگع بالحمام وما دا يرد علي",
+    ):
+        assert detect(text).lang == "ar", text
+    # Persian on an Arabic keyboard, with or without a چ, stays Persian.
+    for text in ("چطور ميتونم بيام دفتر", "شماره تلفن", "آدرس لطفا"):
+        assert detect(text).lang == "fa", text
+
+
 def test_a_german_word_inside_tigrinya_keeps_it_tigrinya():
     for text in ("Ausländerbehörde መዓስ ይኽፈት", "Jobcenter Termin ኣለኒ", "wo ist ቤት ጽሕፈት"):
         found = detect(text)
