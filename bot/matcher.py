@@ -21,10 +21,10 @@ The API the engine uses:
 How: two signals per topic. A lexical one, a nearest-neighbour score over TF-IDF vectors of words, word pairs
 and letter n-grams of the content's example questions and keywords in all languages (n-grams carry typos,
 missing diacritics and word forms); and a semantic one, the cosine similarity of multilingual sentence
-embeddings (bot/embedder.py) to the same examples. A small logistic model over both (and over how many
-distinctive words a question shares with a topic) turns them into a calibrated probability per topic. Its
-weights and its thresholds are fitted by cross-validation on the content's own examples when the matcher is
-built, never on an evaluation set. Questions the bot must not answer (`out_of_scope` in the content) form a
+embeddings (bot/embedder.py) to the same examples, and a linear classifier (Probe) over the embedding. A
+small logistic model over both (and over how many distinctive words a question shares with a topic) turns
+them into a calibrated probability per topic. Its weights and its thresholds are fitted by cross-validation
+on the content's own examples when the matcher is built, never on an evaluation set. Questions the bot must not answer (`out_of_scope` in the content) form a
 topic of their own. The emergency lexicon (content/emergency.yaml) is checked first and cannot be outvoted;
 two more nets only add alarms: the classifier when emergency is its sure answer, and a semantic one when a
 message's meaning is nearer the emergency examples than any topic's by a margin chosen by cross-validation.
@@ -314,7 +314,9 @@ class _Semantic:
 
 # -- the combined classifier --------------------------------------------------------------------------------
 
-FEATURES = ("lex", "lex_margin", "sem", "sem_margin", "sem3", "sem3_margin", "keyword", "oos", "one_word", "words")
+FEATURES = (
+    "lex", "lex_margin", "sem", "sem_margin", "sem3", "sem3_margin", "keyword", "oos", "one_word", "words", "probe",
+)  # fmt: skip
 
 
 def _margin(x: np.ndarray) -> np.ndarray:
@@ -327,7 +329,7 @@ def _margin(x: np.ndarray) -> np.ndarray:
     return x - other
 
 
-def feature_tensor(lex, kw, sem, sem3, overlap, oos: int) -> np.ndarray:
+def feature_tensor(lex, kw, sem, sem3, overlap, oos: int, probe=None) -> np.ndarray:
     """(questions, labels, features) from per-label signals, each (questions, labels)."""
     oos_col = np.zeros_like(lex)
     if oos >= 0:
@@ -344,9 +346,61 @@ def feature_tensor(lex, kw, sem, sem3, overlap, oos: int) -> np.ndarray:
             oos_col,
             (overlap == 1).astype(np.float64),
             (overlap >= 2).astype(np.float64),
+            probe if probe is not None else np.zeros_like(lex),
         ],
         axis=2,
     )
+
+
+PROBE_L2 = 0.01  # chosen on spent blind sets left out of the examples (0.003 and 0.03 were worse)
+PROBE_ITERATIONS = 150  # converged: 500 gave the same answers
+PROBE_FLOOR = -10.0  # log-probabilities below this say nothing more
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A linear classifier over the embeddings (softmax regression on the standardised vectors). It reads the
+    whole meaning of a question, where the nearest examples (the sem features) read one or three look-alikes:
+    on blind sets it picked the right topic more often (81-84 % against 75 % and 80 %)."""
+
+    mean: np.ndarray  # (dims,)
+    scale: np.ndarray  # (dims,)
+    weights: np.ndarray  # (dims, labels)
+    bias: np.ndarray  # (labels,)
+
+    def log_probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        z = ((vectors - self.mean) / self.scale) @ self.weights + self.bias
+        z = z - z.max(axis=1, keepdims=True)
+        return np.maximum(z - np.log(np.exp(z).sum(axis=1, keepdims=True)), PROBE_FLOOR)
+
+    def as_json(self) -> dict:
+        return {k: getattr(self, k).tolist() for k in ("mean", "scale", "weights", "bias")}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Probe":
+        return cls(*(np.array(data[k], dtype=np.float64) for k in ("mean", "scale", "weights", "bias")))
+
+
+def fit_probe(vectors: np.ndarray, y: np.ndarray, n_labels: int) -> Probe:
+    """Softmax regression, L2-penalised, by full-batch gradient descent with momentum (deterministic)."""
+    x = vectors.astype(np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    x = (x - mean) / scale
+    n = len(x)
+    onehot = np.zeros((n, n_labels))
+    onehot[np.arange(n), y] = 1.0
+    w, b = np.zeros((x.shape[1], n_labels)), np.zeros(n_labels)
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    for _ in range(PROBE_ITERATIONS):
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = (p - onehot) / n
+        vw = 0.9 * vw + x.T @ g + PROBE_L2 * w
+        vb = 0.9 * vb + g.sum(axis=0)
+        w, b = w - vw, b - vb
+    return Probe(mean, scale, w, b)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -404,6 +458,7 @@ class Decision:
     # examples than any other topic's by this margin is an emergency (None: no semantic signal).
     emergency_margin: float | None = None
     cv: dict = field(default_factory=dict, compare=False)  # what the cross-validation measured
+    probe: Probe | None = field(default=None, compare=False)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return _softmax(x @ np.array(self.weights))
@@ -508,7 +563,7 @@ def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]
     return tuple(normalize(text).split()) in set(keywords.get(label, ()))
 
 
-DECISION_VERSION = 7
+DECISION_VERSION = 8
 WRONG_COST = 2.0  # in unsure answers; chosen on the dev set (3 left it at 84 % right, 1.4 % wrong)
 PLATEAU = 0.005
 MAX_WRONG_RATE = 0.03  # the issue's goal for wrong answers, held on the content's cross-validated examples
@@ -810,14 +865,17 @@ class Matcher:
             and self._decision is not None
             and self._decision.semantic
         ):
-            sem, sem3 = self._semantic.scores(self._embed_queries(texts))
+            queries = self._embed_queries(texts)
+            sem, sem3 = self._semantic.scores(queries)
             nearest = sem.argmax(axis=1)
+            probe = self._decision.probe.log_probabilities(queries) if self._decision.probe is not None else None
         else:
             sem = np.zeros_like(lex)
             sem3 = np.zeros_like(lex)
             nearest = np.full(len(texts), -1)
+            probe = None
         oos = self._index.numbers.get(OUT_OF_SCOPE, -1)
-        return feature_tensor(lex, kw, sem, sem3, overlap, oos), overlap, nearest
+        return feature_tensor(lex, kw, sem, sem3, overlap, oos, probe), overlap, nearest
 
     def understand(self, text: str, known_lang: str | None = None) -> Understanding:
         """What a person's message asks (see the module's docstring)."""
@@ -1104,8 +1162,9 @@ def _read_decision(path: Path) -> Decision | None:
     try:
         data = json.loads(path.read_text())
         mark_used(path)
+        probe = Probe.from_json(data["probe"]) if data.get("probe") is not None else None
         return Decision(tuple(data["weights"]), data["answer"], data["choice"], data["emergency"],
-                        data["semantic"], data["emergency_margin"], data.get("cv", {}))  # fmt: skip
+                        data["semantic"], data["emergency_margin"], data.get("cv", {}), probe)  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("classifier cache %s unreadable (%s): fitting again", path, exc)
         return None
@@ -1116,7 +1175,8 @@ def _write_decision(path: Path, decision: Decision) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Whole or not at all: another process (a second worker, a restart) may be reading it.
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps(decision.__dict__))
+        data = decision.__dict__ | {"probe": decision.probe.as_json() if decision.probe is not None else None}
+        partial.write_text(json.dumps(data))
         os.replace(partial, path)
     except OSError as exc:
         log.warning("cannot write the classifier cache %s (%s)", path, exc)
@@ -1142,6 +1202,7 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
         if semantic and matcher._embedder is not None
         else None
     )
+    labels_of = np.array([numbers[label] for label, _, _ in examples], dtype=np.int64)
     xs, ys, fs, ws = [], [], [], []
     for fold in range(folds):
         held = [i for i in scored if fold_of[i] == fold]
@@ -1163,10 +1224,13 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
             assert vectors is not None and matcher._semantic is not None
             exclude = np.broadcast_to(fold_of == fold, (len(held), len(examples)))
             sem, sem3 = matcher._semantic.scores(vectors[held], exclude)
+            outside = fold_of != fold
+            probe = fit_probe(vectors[outside], labels_of[outside], n_labels).log_probabilities(vectors[held])
         else:
             sem = np.zeros_like(lex)
             sem3 = np.zeros_like(lex)
-        xs.append(feature_tensor(lex, kw, sem, sem3, overlap, numbers.get(OUT_OF_SCOPE, -1)))
+            probe = None
+        xs.append(feature_tensor(lex, kw, sem, sem3, overlap, numbers.get(OUT_OF_SCOPE, -1), probe))
         ys += [numbers[examples[i][0]] for i in held]
         fs += [fold] * len(held)
         ws += [len(normalize(examples[i][1]).split()) for i in held]
@@ -1193,6 +1257,13 @@ def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     margin, net = None, dict[str, float]()
     if matcher._semantic is not None and numbers.get(EMERGENCY, -1) >= 0:
         margin, net = choose_emergency_margin(x, y, words, numbers[EMERGENCY])
+    probe = None
+    if matcher._semantic is not None and matcher._embedder is not None:
+        examples = matcher._semantic_examples()
+        vectors = matcher._embedder.embed_many([text for _, text in examples], "query")
+        known = [i for i, (label, _) in enumerate(examples) if label in numbers]
+        labels_of = np.array([numbers[examples[i][0]] for i in known], dtype=np.int64)
+        probe = fit_probe(vectors[known], labels_of, len(matcher._index.labels))
     return Decision(
         weights=tuple(float(w) for w in weights),
         answer=chosen["answer"],
@@ -1201,6 +1272,7 @@ def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
         semantic=matcher._semantic is not None,
         emergency_margin=margin,
         cv={k: v for k, v in chosen.items() if k.startswith("cv_")} | net | {"questions": len(y)},
+        probe=probe,
     )
 
 

@@ -19,7 +19,7 @@ from bot.scheduler import Scheduler
 
 BIKE = "Bekomme ich bei euch ein Fahrrad?"
 BIKE_NEAR = "Kann ich bei euch ein Fahrrad bekommen?"
-BIKE_AGAIN = "Wo finde ich ein billiges Fahrrad?"
+BIKE_AGAIN = "Ein Fahrrad bekommen, geht das?"
 
 
 async def ask(engine, user: str, text: str) -> list[str]:
