@@ -1059,9 +1059,13 @@ class Matcher:
             for x in a:
                 confidence[x] = max(confidence.get(x, 0.0), conf)
             offered += [x for x in c if x not in offered]
+        office = self._scope.office_topics if self._scope is not None else frozenset()
         if asked:
             sure, only_told = asked, [x for x in told if x not in asked]
-            if answers and answers[0] in only_told and max(confidence[x] for x in asked) >= whole_confidence:
+            # A follow-up about the office ("what do I do?" -> what we offer) that the whole message does not mean
+            # is no rival to what the whole message means.
+            rivals = [confidence[x] for x in asked if x not in office or meant(x) >= WHOLE_MESSAGE_FLOOR]
+            if answers and answers[0] in only_told and rivals and max(rivals) >= whole_confidence:
                 # The whole message leaned to what was only told, less surely than a part asks another topic.
                 # ("I got a letter, I am scared, what do I do": the letter is the question, not "what we do".)
                 answers, reason = (), "close"
@@ -1071,7 +1075,6 @@ class Matcher:
             sure, only_told = told, []
         offered = [*only_told, *[x for x in offered if x not in only_told]]
         if len(sure) >= 2:
-            office = self._scope.office_topics if self._scope is not None else frozenset()
             first, second = sorted(sure[:2], key=meant, reverse=True)
             if not (first in office and second in office) and meant(second) < WHOLE_MESSAGE_FLOOR:
                 rest = [x for x in dict.fromkeys([second, *sure, *offered]) if x != first]

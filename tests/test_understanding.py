@@ -683,7 +683,7 @@ def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsu
     said = {
         "can someone from your team come to our flat, my husband is in a wheelchair": "home_visit",
         "my wife finished the integration course but she is shy to speak is there a language cafe": "german_course",
-        "جدتي صار معها جلطة السنة الماضية، في حدا يزورها بالبيت؟": "home_visit",
+        "ابني بيخاف من المدرسة الجديدة، في حدا بيساعد؟": "school_kita",
     }
     without = with_decision(matcher, probe=None)
     for text, topic in said.items():
