@@ -30,7 +30,8 @@ _PERSIAN_WORDS = frozenset(
     "است هست نيست را شما کجا چه چطور چرا کي کدام ميخواهم ميخوام ميتوانم ميتونم دارم ندارم برای براي"
     " با از اون کمک باز ساعت کار خانه خونه نامه بچه يک بايد چند فردا امروز کجاست چيست کنم کنيد ميشه"
     " بگيرم ميخواستم هستم هستيد بکنم دفتر چطوري کو شماره تلفن لطفا لطفاً آدرس ادرستان خيلي ميشود ميخواهيم"
-    " چي چيه چطو کجاس نميدانم نميدونم ميرم ميره ميکنم ميکنه خانوادم خانواده شوهرم زنم پسرم دخترم رزومه".split()
+    " چي چيه چطو کجاس نميدانم نميدونم ميرم ميره ميکنم ميکنه خانوادم خانواده شوهرم زنم پسرم دخترم رزومه تا بازه"
+    " آقا".split()
 )
 # Words Arabic speakers use and Persian does not: also the Iraqi and Gulf words that come with گ, چ or پ.
 _ARABIC_WORDS = frozenset(
@@ -100,6 +101,8 @@ _FINGLISH_WORDS = frozenset(
     " mitunin moshkel moshkeli dorost tamir kharab kharabe barq bargh mobl hamsaye hamsayeh dokhtar pesar"
     " bache bachem nameh naame khabar jadid gharar gharare vaqt ghadr cheghadr chegadr cheqadr pardakht"
     " pul pool nerkh chande chanda toman faghat hame hamash aghab andakht mosaferam mosafer zakhire gereftam"
+    " mekhayom mekhayum mitanm mitanom mitanum kunm kunom budm budom ndarm nadarom hech hich kaghaz shod shud"
+    " gereftom griftom kuja nawishi mekadom mekunom kardom dokhtara bachaha"
     " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro".split()
 )
 # Tigrinya in Latin letters.

@@ -700,3 +700,32 @@ def test_the_classifier_cache_keeps_the_probe(matcher, tmp_path):
     assert read is not None and read.probe is not None and read == decision
     for part in ("mean", "scale", "weights", "bias"):
         assert np.array_equal(getattr(read.probe, part), getattr(decision.probe, part)), part
+
+
+def test_a_knife_is_violence_and_sakina_is_a_name():
+    # faq_blind_1207j: "سکینه" (Sakina, a woman's name) was read as the Iraqi "سكينة" (knife) on its own.
+    said = {
+        "سکینه جان فقط هزارگی گپ میزنه. در دفتر شما کسی است که گپ او ره بفهمه؟": None,
+        "جوزي طلع سكينة وهددني": "violence",
+        "واحد واقف قدام بابي ومعه سكينة وعم يصرخ": "violence",
+    }
+    assert lexicon_kinds(said) == said
+
+
+def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
+    # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
+    # messages ask one thing (the second topic is context). The first is answered, the second offered.
+    said = {
+        "Die Leute nebenan trauen sich nicht zu euch, die denken am Ende kommt eine Rechnung, und sie haben "
+        "jetzt schon Schulden beim Strom. Stimmt das?": ("costs", "housing"),
+        "Do you have any info evening about how the health system works here? Which doctor to go to first "
+        "etc. I would like to attend.": ("events", "health"),
+    }
+    for text, (asked, context) in said.items():
+        understood = matcher.understand(text)
+        assert understood.answers == (asked,) and context in understood.choices, (text, understood)
+    # Two questions about the office itself are both answered.
+    assert matcher.understand("Wann habt ihr offen? Und wo ist das Büro in Brackel?").answers == (
+        "opening_hours",
+        "location",
+    )
