@@ -24,9 +24,9 @@ missing diacritics and word forms); and a semantic one, the cosine similarity of
 embeddings (bot/embedder.py) to the same examples, and a linear classifier (Probe) over the embedding. A
 small logistic model over both (and over how many distinctive words a question shares with a topic) turns
 them into a calibrated probability per topic. Its weights and its thresholds are fitted by cross-validation
-on the content's own examples when the matcher is built, never on an evaluation set. Questions the bot must not answer (`out_of_scope` in the content) form a
-topic of their own. The emergency lexicon (content/emergency.yaml) is checked first and cannot be outvoted;
-two more nets only add alarms: the classifier when emergency is its sure answer, and a semantic one when a
+on the content's own examples when the matcher is built, never on an evaluation set. Questions the bot must
+not answer (`out_of_scope` in the content) form a topic of their own. The emergency lexicon
+(content/emergency.yaml) is checked first and cannot be outvoted; two more nets only add alarms: the classifier when emergency is its sure answer, and a semantic one when a
 message's meaning is nearer the emergency examples than any topic's by a margin chosen by cross-validation.
 Another city or another authority's hours (content/scope.yaml) put a question out of scope.
 
@@ -563,7 +563,7 @@ def _is_keyword(label: str, text: str, keywords: dict[str, list[tuple[str, ...]]
     return tuple(normalize(text).split()) in set(keywords.get(label, ()))
 
 
-DECISION_VERSION = 8
+DECISION_VERSION = 9
 WRONG_COST = 2.0  # in unsure answers; chosen on the dev set (3 left it at 84 % right, 1.4 % wrong)
 PLATEAU = 0.005
 MAX_WRONG_RATE = 0.03  # the issue's goal for wrong answers, held on the content's cross-validated examples
@@ -1265,13 +1265,9 @@ def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     margin, net = None, dict[str, float]()
     if matcher._semantic is not None and numbers.get(EMERGENCY, -1) >= 0:
         margin, net = choose_emergency_margin(x, y, words, numbers[EMERGENCY])
-    probe = None
-    if matcher._semantic is not None and matcher._embedder is not None:
-        examples = matcher._semantic_examples()
-        vectors = matcher._embedder.embed_many([text for _, text in examples], "query")
-        known = [i for i, (label, _) in enumerate(examples) if label in numbers]
-        labels_of = np.array([numbers[examples[i][0]] for i in known], dtype=np.int64)
-        probe = fit_probe(vectors[known], labels_of, len(matcher._index.labels))
+    # The semantic index holds the examples' vectors and label numbers already (grouped by label).
+    semantic = matcher._semantic
+    probe = fit_probe(semantic.vectors, semantic.doc_label, semantic.n_labels) if semantic is not None else None
     return Decision(
         weights=tuple(float(w) for w in weights),
         answer=chosen["answer"],
