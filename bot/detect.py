@@ -61,7 +61,7 @@ _ENGLISH_WORDS = frozenset(
     " doctor german course cost free phone number address language speak there this that and or any whats"
     " ur u r much per month week weather tomorrow today email get want need lost card wheres my our their"
     " does dont cant wont im ive pay money register kindergarten apartment landlord rent job find looking"
-    " visit home data anyone share information delete volunteer translator interpreter".split()
+    " visit home data anyone share information delete volunteer translator interpreter cancel sick class classes".split()
 )
 # Arabic in Latin letters: common words and spellings with digits for Arabic letters (3 = ع, 7 = ح ...).
 _ARABIZI_WORDS = frozenset(
@@ -80,7 +80,7 @@ _ARABIZI_WORDS = frozenset(
 # Persian in Latin letters ("Finglish"): words Persian speakers type that English, German and Arabizi do not
 # use (short ones that are English or German words, such as "man", "to", "in", are left out).
 _FINGLISH_WORDS = frozenset(
-    "mikham mikhastam mikhaym mikhay mikhad mitunam mitoonam mitonam mitunid mishe mishad kojast koja kojas"
+    "bego begoo bahal mikham mikhastam mikhaym mikhay mikhad mitunam mitoonam mitonam mitunid mishe mishad kojast koja kojas"
     " kojaye chetori chetor chand chera chie chiye chiz chizi lotfan lotfn mersi mamnun mamnoon mamnoonam"
     " daftar daftare vaght vakht nobat nobate emruz emrooz farda diruz hastid hastin nist nistam nistid daram"
     " darid darin dare nadaram nadarim bayad baiad komak komakam konam konid konin kon khune khoone khaneh"
@@ -107,7 +107,7 @@ _FINGLISH_WORDS = frozenset(
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
-    "kemey kemay kemei kamey entay intay ntay abey abei meas mias kndey kinday kindey kendey alo alewo aleku"
+    "amet eye ezareb ebiye kemey kemay kemei kamey entay intay ntay abey abei meas mias kndey kinday kindey kendey alo alewo aleku"
     " alekum alokum alekhum yelen yeleyn yeblen yelen eyu iyu iyom eyom nay kab nab mis kulu zelo ezi ezom izi"
     " delye deliye edeli ydli ydeli yikeal yikael yikal kikeal kfut kifut ktsu lomi tsbah tsibah tsbuk"
     " hagez hagezuni hagezeni hagzuni sirah srah geza debdabe debdabie hakim timhrti tmhrti quanqua kwankwa"
@@ -208,7 +208,10 @@ def detect(text: str | None, hint: str | None = None) -> Detection:
     # ("Ausländerbehörde መዓስ ይኽፈት" is Tigrinya with a German word in it).
     if geez >= 3 or (geez and geez >= arabic and geez * 2 >= latin):
         return Detection("ti", "geez", sure=True)
-    if arabic and arabic * 2 >= latin:
+    # Nobody writes three words in Arabic script without it being their language: mostly English or German
+    # with Persian words in between ("Jobcenter Gelsenkirchen چه وقت باز است؟ my cousin lives there") is Persian.
+    arabic_words = sum(bool(_ARABIC_SCRIPT.search(w)) for w in text.split())
+    if arabic and (arabic * 2 >= latin or arabic_words >= 3):
         words = set(normalize(text).split())
         fa, ar = len(words & _PERSIAN_WORDS), len(words & _ARABIC_WORDS)
         if _PERSIAN_LETTERS.search(text):

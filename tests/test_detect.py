@@ -84,3 +84,24 @@ def test_a_finglish_or_tigrinya_word_outweighs_a_loanword_but_alone_switches_not
     ]:
         assert detect(text).lang == lang, text
     assert not detect("WhatsApp darid?").sure and detect("motarjem baraye doktor darid?").sure
+
+
+def test_three_words_in_arabic_script_outweigh_more_english_or_german_letters():
+    # faq_blind_1207k: Persian with English and German words in between was taken for English.
+    for text, lang in [
+        ("Jobcenter Gelsenkirchen چه وقت باز است؟ my cousin lives there", "fa"),
+        ("I have 8 years experience as interpreter. میتانم اینجه Dolmetscher کار کنم؟ certificate دارم", "fa"),
+        ("wo genau ist euer Büro in Hörde؟ قريب من Phoenix-See ولا من الـ Bahnhof؟", "ar"),
+        ("Mein Name ist محمد, wann ist das Büro offen?", "de"),  # one word in Arabic script: a name
+    ]:
+        assert detect(text).lang == lang, text
+
+
+def test_more_everyday_latin_letter_words():
+    # faq_blind_1207k: Tigrinya with English words, a Finglish joke request and a two-word English note.
+    for text, lang in [
+        ("hi 👋 ane 20 amet eye, english ezareb, but german literally zero 😅 free classes alewo do?", "ti"),
+        ("ye jok bahal bego 😂", "fa"),
+        ("termin cancel. sick.", "en"),
+    ]:
+        assert detect(text).lang == lang, text

@@ -712,6 +712,23 @@ def test_a_knife_is_violence_and_sakina_is_a_name():
     assert lexicon_kinds(said) == said
 
 
+def test_a_lost_or_lonely_child_alarms_and_sayings_about_football_and_feasts_do_not():
+    # faq_blind_1207k: a four-year-old gone for an hour (Iraqi Arabizi) and a small child crying alone since
+    # last night (Tigrinya) were missed; a lost match ("my heart bleeds", "my heart caught fire"), a Newroz
+    # bonfire and a school play called "The Emergency Room" alarmed.
+    said = {
+        "ibni 3omra 4 snin tila3 min el bait w ma da al8ee bel shari3 saar sa3a": "child",
+        "ንእሽቶ ቆልዓ ካብ ትማሊ ምሸት ጀሚሩ በይኑ ይበኪ ኣሎ፣ ዓበይቲ የለዉን።": "child",
+        "BVB wieder verloren 2:3 😭 mein herz blutet ehrlich": None,
+        "Gestern Newroz im Park gefeiert mit riesigem Feuer 🔥🔥 war so schön": None,
+        "my little brother's school play is called 'The Emergency Room' lol": None,
+        "دیشب بازی دورتموند رو دیدی؟ دلم آتیش گرفت 😭 سه تا گل خوردیم": None,
+        "Mein Sohn blutet stark am Kopf": "bleeding",
+        "آتیش گرفته خونه، دود همه جا": "fire",
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
     # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
     # messages ask one thing (the second topic is context). The first is answered, the second offered.
