@@ -598,10 +598,14 @@ def test_words_and_meaning_pointing_to_different_topics_give_a_choice_not_an_ans
     # "landlord" is a housing word, the message asks about a letter. Before the probe over the spelling the
     # words leaned to housing and both were offered; that probe reads "a letter from" as letters.
     assert matcher.understand("please help me with a letter from my landlord").answers == ("letters",)
-    # The words of "Antrag ... bearbeitet" are those of letters, the meaning is clearly nearer another topic:
-    # offered, not answered (another office's work, not ours to say).
+    # The words of "Antrag ... bearbeitet" are those of letters, the meaning is nearer another topic: offered,
+    # not answered (another office's work, not ours to say).
     understood = matcher.understand("Ist mein Antrag beim Sozialamt schon bearbeitet?")
+    assert understood.answers == () and understood.reason in ("disagree", "one_word"), understood
+    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter.
+    understood = matcher.understand("میتونم یه نفر بیارم ترجمه کنه")
     assert understood.answers == () and understood.reason == "disagree", understood
+    assert "interpreter" in understood.choices
     # Arabizi: the model hardly reads it, so its meaning never vetoes the words.
     assert matcher.understand("mata btefta7o bukra").answers == ("opening_hours",)
 
@@ -677,13 +681,12 @@ def test_understanding_many_messages_at_once_is_understanding_each_alone(matcher
 
 def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsure(matcher):
     # A linear classifier over the whole embedding (bot/matcher.py Probe) reads the meaning of a question, where
-    # the nearest examples read a few look-alikes. Without it, these are only offered.
+    # the nearest examples read a few look-alikes. Without it, these (dev set, never examples) are only offered.
     said = {
-        "my son is 7 and has epilepsy, the school says they cannot take him without a helper. who can help?": (
-            "school_kita"
-        ),
         "my wife finished the integration course but she is shy to speak is there a language cafe": "german_course",
         "ابني بيخاف من المدرسة الجديدة، في حدا بيساعد؟": "school_kita",
+        "از امتحان زبان میترسم، کلاس آمادگی دارین؟": "german_course",
+        "ገንዘብ ይኽፈል ዶ": "costs",
     }
     without = with_decision(matcher, probe=None)
     for text, topic in said.items():
@@ -693,11 +696,11 @@ def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsu
 
 def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher):
     # A second linear classifier over the lexical features (bot/matcher.py hashed_features) learns which
-    # spellings mark a topic ("so5n", "mitag", "zmxae"). Variants of 1207k questions; without it, unsure.
+    # spellings mark a topic. Without it, these (dev set, never examples) are only offered.
     said = {
-        "el may el so5n ma 3ad yetla3 w el heizung bardeh": "housing",
-        "ist jemand da um 12 uhr mitag? isch arbeit bis 11 uhr": "opening_hours",
-        "ab zmxae werhi msht ab biro alo do? date sdduley pls": "events",
+        "khune miain?": "home_visit",
+        "bitteeee einen termin diese woche": "appointment",
+        "ምስ ጎረቤተይ ጸገም ኣለኒ ለይቲ ብዙሕ ዓው ይብሉ": "housing",
     }
     without = with_decision(matcher, char_probe=None)
     for text, topic in said.items():
