@@ -211,9 +211,17 @@ def _weigh(feats: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
     return {f: w / norm for f, w in vector.items()} if norm else {}
 
 
-def _index_parts(labelled: list[tuple[str, str, str | None]], keywords: dict[str, list[tuple[str, ...]]]) -> IndexParts:
+Features = dict[str, dict[str, float]]  # text -> features(text), computed once for the cross-validation's folds
+
+
+def _index_parts(
+    labelled: list[tuple[str, str, str | None]],
+    keywords: dict[str, list[tuple[str, ...]]],
+    known: Features | None = None,
+) -> IndexParts:
     """The lexical index of these (label, text, language) examples: each feature's weight, its postings."""
-    raw = [(label, features(text), lang) for label, text, lang in labelled]
+    known = known or {}
+    raw = [(label, known.get(text) or features(text), lang) for label, text, lang in labelled]
     raw = [(label, feats, lang) for label, feats, lang in raw if feats]
     raw.sort(key=lambda item: item[0])  # each label's examples side by side (see _Index)
     df: Counter[str] = Counter()
@@ -368,12 +376,13 @@ CHAR_STEP = 10.0
 CHAR_L2 = 1e-5
 
 
-def hashed_features(texts: list[str]) -> np.ndarray:
+def hashed_features(texts: list[str], known: Features | None = None) -> np.ndarray:
     """(texts, CHAR_DIMS) float32: each text's lexical features, log-weighted, hashed, unit length. crc32,
     not hash(): the columns must be the same in every process."""
+    known = known or {}
     x = np.zeros((len(texts), CHAR_DIMS), dtype=np.float32)
     for i, text in enumerate(texts):
-        for feature, count in features(text).items():
+        for feature, count in (known.get(text) or features(text)).items():
             x[i, zlib.crc32(feature.encode()) % CHAR_DIMS] += math.log1p(count)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norms > 0, norms, 1.0)
@@ -723,16 +732,18 @@ class Matcher:
         keywords: dict[str, list[tuple[str, ...]]] | None = None,
         thresholds: Thresholds | None = None,
         folder: Path | None = None,
+        known: Features | None = None,
     ) -> "Matcher":
         """The lexical matcher alone (match() then decides by the lexical thresholds). With `folder`, the
-        index is read from there when these examples were indexed before (bot/index_file.py)."""
+        index is read from there when these examples were indexed before (bot/index_file.py); `known` holds
+        features already computed."""
         matcher = cls(thresholds=thresholds or Thresholds())
         matcher._keywords = dict(keywords or {})
         matcher._labelled = list(labelled)
         path = folder / f"index-{_index_key(labelled, matcher._keywords)}.npz" if folder is not None else None
         parts = index_file.read(path) if path is not None else None
         if parts is None:
-            parts = _index_parts(labelled, matcher._keywords)
+            parts = _index_parts(labelled, matcher._keywords, known)
             if path is not None:
                 index_file.write(path, parts)
         matcher._idf = parts.idf
@@ -1236,7 +1247,9 @@ def _write_decision(path: Path, decision: Decision) -> None:
         log.warning("cannot write the classifier cache %s (%s)", path, exc)
 
 
-def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: int = MAX_CV_QUESTIONS):
+def cross_validated(
+    matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: int = MAX_CV_QUESTIONS, known: Features | None = None
+):
     """Features of the content's own example questions, each scored by a matcher that did not see its fold:
     (features (n, labels, F), true label numbers (n,), fold of each (n,), words of each (n,))."""
     assert matcher._index is not None
@@ -1257,14 +1270,16 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
         else None
     )
     labels_of = np.array([numbers[label] for label, _, _ in examples], dtype=np.int64)
-    hashed = hashed_features([t for _, t, _ in examples]) if semantic else None
+    # Each fold indexes four fifths of the same examples: their features are computed once.
+    known = known or {text: features(text) for _, text, _ in matcher._labelled}
+    hashed = hashed_features([t for _, t, _ in examples], known) if semantic else None
     xs, ys, fs, ws = [], [], [], []
     for fold in range(folds):
         held = [i for i in scored if fold_of[i] == fold]
         if not held:
             continue
         train = [examples[i] for i in range(len(examples)) if fold_of[i] != fold] + keyword_docs
-        lexical = Matcher.from_examples(train, matcher._keywords, matcher.thresholds)
+        lexical = Matcher.from_examples(train, matcher._keywords, matcher.thresholds, known=known)
         assert lexical._index is not None
         mapping = np.array([numbers[label] for label in lexical._index.labels], dtype=np.int64)
         lex = np.zeros((len(held), n_labels))
@@ -1303,7 +1318,8 @@ def cross_validated(matcher: Matcher, folds: int = FOLDS, seed: int = 7, limit: 
 def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     """Weights on all cross-validated examples; thresholds from out-of-fold probabilities."""
     assert matcher._index is not None
-    x, y, fold_of, words = cross_validated(matcher, folds)
+    known = {text: features(text) for _, text, _ in matcher._labelled}
+    x, y, fold_of, words = cross_validated(matcher, folds, known=known)
     p = np.zeros(x.shape[:2])
     for fold in range(folds):
         inside = fold_of == fold
@@ -1322,7 +1338,7 @@ def fit_decision(matcher: Matcher, folds: int = FOLDS) -> Decision:
     if semantic is not None:
         examples = [(label, text) for label, text in matcher._semantic_examples() if label in numbers]
         char_probe = fit_char_probe(
-            hashed_features([text for _, text in examples]), np.array([numbers[label] for label, _ in examples]),
+            hashed_features([text for _, text in examples], known), np.array([numbers[label] for label, _ in examples]),
             semantic.n_labels,
         )  # fmt: skip
     return Decision(
