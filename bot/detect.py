@@ -103,7 +103,8 @@ _FINGLISH_WORDS = frozenset(
     " pul pool nerkh chande chanda toman faghat hame hamash aghab andakht mosaferam mosafer zakhire gereftam"
     " mekhayom mekhayum mitanm mitanom mitanum kunm kunom budm budom ndarm nadarom hech hich kaghaz shod shud"
     " gereftom griftom kuja nawishi mekadom mekunom kardom dokhtara bachaha"
-    " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro".split()
+    " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro"
+    " hastum budum mekona mekonam berom kudam nevisi kunum dashtom darom mishom".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(

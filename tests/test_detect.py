@@ -105,3 +105,12 @@ def test_more_everyday_latin_letter_words():
         ("termin cancel. sick.", "en"),
     ]:
         assert detect(text).lang == lang, text
+
+
+def test_dari_in_latin_letters():
+    # faq_blind_1207l: Dari Finglish ("hastum", "budum", "mekona") was taken for Arabizi or left undecided.
+    for text in [
+        "salam man 17 sala hastum, da kabul sinf 10 budum. inja maktab mara qabul mekona ya faqat kurs berom?",
+        "termin dashtom saat 3 magar delivery kar darom, 20 min late mishom, problem nest?",
+    ]:
+        assert detect(text).lang == "fa", text

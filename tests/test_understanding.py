@@ -747,6 +747,21 @@ def test_a_lost_or_lonely_child_alarms_and_sayings_about_football_and_feasts_do_
     assert lexicon_kinds(said) == said
 
 
+def test_isaf_the_sound_of_war_and_a_hot_match_are_no_alarm_an_ambulance_called_for_is():
+    # faq_blind_1207l: an Afghan interpreter's "ISAF" read as the Arabizi "is3af" (ambulance: digits are
+    # dropped), explosions heard in one's ears since the war as a fire, and a match "on fire" in a stadium.
+    said = {
+        "Former interpreter ISAF, 9 yrs. Dari, Pashto, English. Available to support your people with language.": None,
+        "plz etlob is3af la jarna hala2": "medical",
+        "ukhti ta3bane ktir, jibo is3af bsor3a": "medical",
+        "از وقتی از جنگ آمدم شب‌ها خواب ندارم، صدای انفجار در گوشم است.": None,
+        "صدای انفجار اومد، ساختمون داره آتیش میگیره": "fire",
+        "BVB lomi hawi neyru 🔥🔥 ab stadion 3-0! mn reiyu?": None,
+        "hawi! geza yineded alo": "fire",
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
     # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
     # messages ask one thing (the second topic is context). The first is answered, the second offered.
