@@ -4,21 +4,53 @@ after people are erased, aggregates only."""
 import asyncio
 import csv
 import io
+import shutil
 import statistics
+from pathlib import Path
 
 import pytest
-from month_activity import PEOPLE, UNANSWERABLE, make_month
+from conftest import berlin
+from month_activity import PEOPLE, UNANSWERABLE, Expected, make_month
 
 from bot import figures as f
+from bot.bootstrap import wire
+from bot.clock import ManualClock
 from bot.report import build_report
 from bot.staff import StaffDesk
 from handlers.cli import main
+from storage.sqlite import SqliteStore
+
+
+@pytest.fixture(scope="module")
+def made_month(tmp_path_factory, content, matcher, translators) -> tuple[Expected, Path]:
+    """The month of activity, made once for this module's tests (each ~8 s of questions answered by the real
+    core); each test then reads and changes its own copy of the database file."""
+    path = tmp_path_factory.mktemp("month") / "month.sqlite3"
+
+    async def make() -> Expected:
+        store = await SqliteStore.open(path)
+        try:
+            clock = ManualClock(berlin(2026, 11, 24, 10, 30))
+            engine = wire(store, content, translators, clock, matcher).engine
+            return await make_month(engine, StaffDesk(store, content, clock, translators["de"]), clock)
+        finally:
+            await store.close()
+
+    return asyncio.run(make()), path
 
 
 @pytest.fixture
-async def month(engine, store, content, translators, clock):
-    staff = StaffDesk(store, content, clock, translators["de"])
-    return await make_month(engine, staff, clock)
+async def store(made_month, tmp_path: Path):
+    copy = tmp_path / "test.sqlite3"
+    shutil.copyfile(made_month[1], copy)
+    store = await SqliteStore.open(copy)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def month(made_month) -> Expected:
+    return made_month[0]
 
 
 async def test_the_report_matches_the_month_the_fixture_made(month, store, content, translators):
