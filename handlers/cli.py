@@ -90,13 +90,9 @@ def cmd_main(args: argparse.Namespace) -> int:
 
 async def _learned(settings: Settings) -> list[LearnedExample]:
     """Learned examples from the bot's database."""
-    from bot.bootstrap import build_app
+    from bot.bootstrap import learned_examples
 
-    app = await build_app(settings)
-    try:
-        return await app.learning.examples()
-    finally:
-        await app.close()
+    return await learned_examples(settings)
 
 
 def cmd_faq_eval(args: argparse.Namespace) -> int:
