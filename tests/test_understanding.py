@@ -599,13 +599,21 @@ def test_words_and_meaning_pointing_to_different_topics_give_a_choice_not_an_ans
     # words leaned to housing and both were offered; that probe reads "a letter from" as letters.
     assert matcher.understand("please help me with a letter from my landlord").answers == ("letters",)
     # The words of "Antrag ... bearbeitet" are those of letters, the meaning is nearer another topic: offered,
-    # not answered (another office's work, not ours to say).
+    # not answered (another office's work, not ours to say). Since 1207l's examples the classifier itself is
+    # unsure ("close") before the two signals are compared.
     understood = matcher.understand("Ist mein Antrag beim Sozialamt schon bearbeitet?")
-    assert understood.answers == () and understood.reason in ("disagree", "one_word"), understood
-    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter.
+    assert understood.answers == () and understood.reason in ("disagree", "one_word", "close"), understood
+    assert "letters" in understood.choices
+    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter
+    # (since 1207l's examples the classifier leans to interpreter, on one shared word): offered.
     understood = matcher.understand("میتونم یه نفر بیارم ترجمه کنه")
-    assert understood.answers == () and understood.reason == "disagree", understood
+    assert understood.answers == () and understood.reason in ("disagree", "one_word"), understood
     assert "interpreter" in understood.choices
+    # Dev set: "is there German teaching for women": the words lean to the women's groups, the meaning to the
+    # German course; both are offered.
+    understood = matcher.understand("ንደቂ ኣንስትዮ ናይ ጀርመንኛ ትምህርቲ ኣሎ ዶ")
+    assert understood.answers == () and understood.reason == "disagree", understood
+    assert set(understood.choices) >= {"leisure", "german_course"}
     # Arabizi: the model hardly reads it, so its meaning never vetoes the words.
     assert matcher.understand("mata btefta7o bukra").answers == ("opening_hours",)
 
@@ -700,7 +708,7 @@ def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher
     said = {
         "khune miain?": "home_visit",
         "bitteeee einen termin diese woche": "appointment",
-        "ምስ ጎረቤተይ ጸገም ኣለኒ ለይቲ ብዙሕ ዓው ይብሉ": "housing",
+        "office abey alo please 🙏": "location",
     }
     without = with_decision(matcher, char_probe=None)
     for text, topic in said.items():
