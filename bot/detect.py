@@ -104,7 +104,8 @@ _FINGLISH_WORDS = frozenset(
     " mekhayom mekhayum mitanm mitanom mitanum kunm kunom budm budom ndarm nadarom hech hich kaghaz shod shud"
     " gereftom griftom kuja nawishi mekadom mekunom kardom dokhtara bachaha"
     " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro"
-    " hastum budum mekona mekonam berom kudam nevisi kunum dashtom darom mishom".split()
+    " hastum budum mekona mekonam berom kudam nevisi kunum dashtom darom mishom"
+    " mebina mepursom mekardom metanin mekonom mekhaya metana gerefta bezana meshan".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
@@ -124,7 +125,8 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " qetqituni silkey moytu degim dagim bejaka bejakum bejaki nsu nsa nsom nska nski hiji hji hizi tmali"
     " meealti mealti kirai kiray tsigem tsgem shqal wedey gualey deqey dekey mdhanit hakimey"
     " yeqenyeley yekenyeleyey kemeyla bkemey abzi abti ntsa ntse yikealo kemzi ameta yiqemet tihgezuna hiza"
-    " ikil kiflit tihbuwo hibuni hbuni kimezgeb tkhelu geyna yibl wedieye yimhar bintay".split()
+    " ikil kiflit tihbuwo hibuni hbuni kimezgeb tkhelu geyna yibl wedieye yimhar bintay"
+    " ziblo ayanbibn temelise kimetse zikhon adreskum kfilit qeldi ngeruni reikumwo bitsbuq bota".split()
 )
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 

@@ -114,3 +114,16 @@ def test_dari_in_latin_letters():
         "termin dashtom saat 3 magar delivery kar darom, 20 min late mishom, problem nest?",
     ]:
         assert detect(text).lang == "fa", text
+
+
+def test_more_dari_and_tigrinya_in_latin_letters():
+    # faq_blind_1207m: Dari Finglish verbs ("mekonom", "metanin", "mekhaya") read as Arabizi, short Latin-letter
+    # Tigrinya ("email adreskum?", "kfilit ale do?") as English or undecided.
+    for text, lang in [
+        ("salam man shaw kar mekonom da lager. termin ra bad az saat 2 roz dada metanin?", "fa"),
+        ("khwaharam az kabul mekhaya bara mehmani pesh e ma biya. visa chi tor gerefta metana?", "fa"),
+        ("email adreskum?", "ti"),
+        ("kfilit ale do?", "ti"),
+        ("ya akhi risala kab jobcenter metsiatni 3 gets ala. ane german ayanbibn. enta iya ziblo?", "ti"),
+    ]:
+        assert detect(text).lang == lang, text
