@@ -37,9 +37,6 @@ class Learning:
         await self.faq.teach(as_examples(learned))
         return len(learned)
 
-    async def examples(self) -> list[LearnedExample]:
-        return await self.store.learned_examples()
-
     def _usage(self, text: str) -> str:
         return "\n".join((text, self.tr.gettext("FAQ ids: {ids}").format(ids=", ".join(self.content.faq_ids))))
 
