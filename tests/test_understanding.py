@@ -688,6 +688,14 @@ def test_understanding_many_messages_at_once_is_understanding_each_alone(matcher
     assert matcher._prepared == {}  # nothing kept for the next message
 
 
+def assert_answered_only_with(matcher, said: dict[str, str], **without_part: object) -> None:
+    """Each question is answered with its topic, and left unanswered by the same matcher without that part."""
+    without = with_decision(matcher, **without_part)
+    for text, topic in said.items():
+        assert matcher.understand(text).answers == (topic,), text
+        assert without.understand(text).answers == (), text
+
+
 def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsure(matcher):
     # A linear classifier over the whole embedding (bot/matcher.py Probe) reads the meaning of a question, where
     # the nearest examples read a few look-alikes. Without it, these (dev set, never examples) are only offered.
@@ -697,10 +705,7 @@ def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsu
         "از امتحان زبان میترسم، کلاس آمادگی دارین؟": "german_course",
         "ኢንተግራሽን ኮርስ ብኸመይ ይምዝገብ": "german_course",
     }
-    without = with_decision(matcher, probe=None)
-    for text, topic in said.items():
-        assert matcher.understand(text).answers == (topic,), text
-        assert without.understand(text).answers == (), text
+    assert_answered_only_with(matcher, said, probe=None)
 
 
 def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher):
@@ -711,10 +716,7 @@ def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher
         "bitteeee einen termin diese woche": "appointment",
         "office abey alo please 🙏": "location",
     }
-    without = with_decision(matcher, char_probe=None)
-    for text, topic in said.items():
-        assert matcher.understand(text).answers == (topic,), text
-        assert without.understand(text).answers == (), text
+    assert_answered_only_with(matcher, said, char_probe=None)
 
 
 def test_the_classifier_cache_keeps_the_probe(matcher, tmp_path):
