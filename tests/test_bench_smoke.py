@@ -3,12 +3,15 @@ here (that is BENCHMARKS.md's job); the results must be complete and sane."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+
+from bot.config import bundled_content_dir
 
 
 def run_bench(name: str, out: Path, *args: str) -> dict:
@@ -29,10 +32,14 @@ def run_bench(name: str, out: Path, *args: str) -> dict:
 
 
 def test_answering(tmp_path: Path):
-    # Lexical only: embedding a grown content's made-up examples would take minutes (the real run does).
-    args = ("--entries", "40", "--rounds", "1", "--limit", "50", "--embedder", "none")
+    # Lexical only: embedding a grown content's made-up examples would take minutes (the real run does). And
+    # the sample content without its ~10,000 examples-file questions: fitting to them twice took a minute.
+    content = tmp_path / "content"
+    shutil.copytree(bundled_content_dir(), content, ignore=shutil.ignore_patterns("examples", "__pycache__"))
+    args = ("--entries", "40", "--rounds", "1", "--limit", "50", "--embedder", "none", "--content", str(content))
     result = run_bench("answering", tmp_path / "a.json", *args)
     sample, grown = result["cases"]
+    assert sample["content"] == str(content) and grown["content"] == "40 entries"
     assert sample["semantic"].startswith("off") and sample["peak_rss_mb"] > 0
     assert sample["faq_ids"] < grown["faq_ids"] == 40 and grown["index_docs"] > sample["index_docs"]
     for case in (sample, grown):
