@@ -1,7 +1,9 @@
+import asyncio
 import dataclasses
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +15,13 @@ from bot.content import Content, load_content
 from bot.engine import Engine
 from bot.i18n import Translator, load_translators
 from bot.matcher import Matcher
+from bot.staff import StaffDesk
 from storage.sqlite import SqliteStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
+if TYPE_CHECKING:
+    from month_activity import Expected
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,6 +61,26 @@ def translators() -> dict[str, Translator]:
 @pytest.fixture(scope="session")
 def matcher(content: Content) -> Matcher:
     return Matcher.from_content(content)
+
+
+@pytest.fixture(scope="session")
+def made_month(tmp_path_factory, content, matcher, translators) -> "tuple[Expected, Path]":
+    """The month of activity of tests/month_activity.py, made once per test process (~8 s of questions answered
+    by the real core); each test that needs it reads and changes its own copy of the database file."""
+    from month_activity import make_month
+
+    path = tmp_path_factory.mktemp("month") / "month.sqlite3"
+
+    async def make() -> "Expected":
+        store = await SqliteStore.open(path)
+        try:
+            clock = ManualClock(berlin(2026, 11, 24, 10, 30))
+            engine = wire(store, content, translators, clock, matcher).engine
+            return await make_month(engine, StaffDesk(store, content, clock, translators["de"]), clock)
+        finally:
+            await store.close()
+
+    return asyncio.run(make()), path
 
 
 @pytest.fixture

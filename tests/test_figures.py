@@ -9,34 +9,12 @@ import statistics
 from pathlib import Path
 
 import pytest
-from conftest import berlin
-from month_activity import PEOPLE, UNANSWERABLE, Expected, make_month
+from month_activity import PEOPLE, UNANSWERABLE, Expected
 
 from bot import figures as f
-from bot.bootstrap import wire
-from bot.clock import ManualClock
 from bot.report import build_report
-from bot.staff import StaffDesk
 from handlers.cli import main
 from storage.sqlite import SqliteStore
-
-
-@pytest.fixture(scope="module")
-def made_month(tmp_path_factory, content, matcher, translators) -> tuple[Expected, Path]:
-    """The month of activity, made once for this module's tests (each ~8 s of questions answered by the real
-    core); each test then reads and changes its own copy of the database file."""
-    path = tmp_path_factory.mktemp("month") / "month.sqlite3"
-
-    async def make() -> Expected:
-        store = await SqliteStore.open(path)
-        try:
-            clock = ManualClock(berlin(2026, 11, 24, 10, 30))
-            engine = wire(store, content, translators, clock, matcher).engine
-            return await make_month(engine, StaffDesk(store, content, clock, translators["de"]), clock)
-        finally:
-            await store.close()
-
-    return asyncio.run(make()), path
 
 
 @pytest.fixture

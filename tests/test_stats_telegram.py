@@ -1,22 +1,20 @@
 """/stats and /learn in the real staff group (aiogram against the fake Bot API)."""
 
+import shutil
 from pathlib import Path
 
 from conftest import berlin
-from month_activity import make_month
 from telegram_env import agreed, running_bot
 from test_tickets import STAFF_ID, open_ticket
 
 from bot.clock import ManualClock
 
 
-async def test_stats_sends_the_summary_csv_and_charts(fake, tmp_path: Path):
+async def test_stats_sends_the_summary_csv_and_charts(fake, tmp_path: Path, made_month):
     clock = ManualClock(berlin(2026, 11, 24, 10, 30))
     staff = fake.staff_group(STAFF_ID)
-    async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)) as running:
-        app = running.channel.app
-        await make_month(app.engine, app.staff, clock)
-        clock.set(berlin(2026, 11, 24, 10, 30))
+    shutil.copyfile(made_month[1], tmp_path / "db.sqlite3")  # a month of activity the core stored
+    async with running_bot(fake, tmp_path / "db.sqlite3", clock, STAFF_CHAT_ID=str(STAFF_ID)):
         worker = fake.user(4950, "Team", "de")
         fake.group_message(staff, worker, "/stats 2026-10")
         await fake.wait_for(lambda: len(fake.files) == 4, timeout=30)
