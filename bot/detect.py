@@ -105,7 +105,9 @@ _FINGLISH_WORDS = frozenset(
     " gereftom griftom kuja nawishi mekadom mekunom kardom dokhtara bachaha"
     " gorosnegi balad hasti payam payamha mikhune mikhoonan ettelaat edare mohajerat mire ro"
     " hastum budum mekona mekonam berom kudam nevisi kunum dashtom darom mishom"
-    " mebina mepursom mekardom metanin mekonom mekhaya metana gerefta bezana meshan".split()
+    " mebina mepursom mekardom metanin mekonom mekhaya metana gerefta bezana meshan"
+    " mekonum shuma yakshambe yakshanbe emroz khana aysta metarsum mitarsum bgid hosele hoselam rafte"
+    " darwaza dunbal tazakhane mesha".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(

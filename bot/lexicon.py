@@ -11,6 +11,7 @@ the rest of the content). A phrase's words must come in order, each within `GAP`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -156,6 +157,7 @@ class EmergencyHit:
 # A stroke or a fire "last year", a fire drill, the news of a fire, a hospital asked for "not an emergency":
 # questions about something else, not an emergency now (content/emergency.yaml, `not_now`). Violence, threats,
 # suicidal thoughts and a child in danger stay emergencies however they are told.
+_SENTENCE_END = re.compile(r"(?<![.\d])\.(?![.\d])|[!?؟።\n]+")
 PAST_CAN_END = frozenset({"medical", "not_breathing", "bleeding", "fire"})
 
 
@@ -171,8 +173,11 @@ class EmergencyLexicon:
         if not tokens:
             return None
         spaced = f" {' '.join(tokens)} "
+        # A phrase's words within one sentence: "آني خايف. منو يشوف ..." is "I am afraid. Who sees ...", not
+        # "afraid of him". A pause ("...", "…") or a comma does not end a sentence.
+        sentences = [words for part in _SENTENCE_END.split(text) if (words := normalize(part).split())]
         for kind, phrases in self.kinds.items():
-            hit = phrases.first_hit(tokens)
+            hit = next((h for words in sentences if (h := phrases.first_hit(words)) is not None), None)
             if hit is None:
                 continue
             if kind in PAST_CAN_END and any(words in spaced for words in self.not_now):

@@ -124,6 +124,9 @@ def test_more_dari_and_tigrinya_in_latin_letters():
         ("khwaharam az kabul mekhaya bara mehmani pesh e ma biya. visa chi tor gerefta metana?", "fa"),
         ("email adreskum?", "ti"),
         ("kfilit ale do?", "ti"),
+        # faq_blind_1207n
+        ("salam bacha, ma Lieferando kar mekonum shaw ha. daftar shuma roz-e yakshambe ham waz as?", "fa"),
+        ("yak mard har roz da bus dunbal-e ma mesha, emroz ta khana amad, alan pesh-e darwaza aysta", "fa"),
         ("ya akhi risala kab jobcenter metsiatni 3 gets ala. ane german ayanbibn. enta iya ziblo?", "ti"),
     ]:
         assert detect(text).lang == lang, text

@@ -773,6 +773,21 @@ def test_isaf_the_sound_of_war_and_a_hot_match_are_no_alarm_an_ambulance_called_
     assert lexicon_kinds(said) == said
 
 
+def test_a_phrase_does_not_span_two_sentences_and_a_toy_fire_engine_on_tv_is_no_fire():
+    # faq_blind_1207n: "آني خايف. منو يشوف ..." (I am afraid. Who sees ...) read as "خايف منو" (afraid of him);
+    # a child who saw a fire engine (ሓዊ ዘጥፍእ መኪና) on TV and wants a toy one, as a fire.
+    said = {
+        "يا ابني لا تحفظون اسمي ولا رقمي، آني خايف. منو يشوف الحجي اللي اكتبه هنا؟": None,
+        "آني خايف منو، كل يوم يهددني": "violence",
+        "Is there group for mother with baby? I am alone all day, no family here": None,
+        "ወደይ ኣብ ቴሌቪዥን ሓዊ ዘጥፍእ መኪና ርእዩ መጻወቲ ይደሊ ኣሎ። ኣብ ዶርትሙንድ ድኳን ትፈልጡ ዶ?": None,
+        "ሓዊ! ገዛና ይነድድ ኣሎ": "fire",
+        # a pause is no sentence end
+        "ich will... nicht mehr leben": "suicide",
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
     # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
     # messages ask one thing (the second topic is context). The first is answered, the second not.
