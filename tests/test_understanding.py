@@ -605,15 +605,15 @@ def test_words_and_meaning_pointing_to_different_topics_give_a_choice_not_an_ans
     understood = matcher.understand("Ist mein Antrag beim Sozialamt schon bearbeitet?")
     assert understood.answers == () and understood.reason in ("disagree", "one_word", "close"), understood
     assert "letters" in understood.choices
-    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter
-    # (since 1207l's examples the classifier leans to interpreter, on one shared word): offered.
+    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter:
+    # offered (with 1207n's examples, the one dev question where the two signals disagree so).
     understood = matcher.understand("میتونم یه نفر بیارم ترجمه کنه")
-    assert understood.answers == () and understood.reason in ("disagree", "one_word"), understood
+    assert understood.answers == () and understood.reason == "disagree", understood
     assert "interpreter" in understood.choices
     # Dev set: "is there German teaching for women": the words lean to the women's groups, the meaning to the
-    # German course; both are offered.
+    # German course; both are offered (since 1207n's examples the classifier itself is unsure: "close").
     understood = matcher.understand("ንደቂ ኣንስትዮ ናይ ጀርመንኛ ትምህርቲ ኣሎ ዶ")
-    assert understood.answers == () and understood.reason == "disagree", understood
+    assert understood.answers == () and understood.reason in ("disagree", "close"), understood
     assert set(understood.choices) >= {"leisure", "german_course"}
     # Arabizi: the model hardly reads it, so its meaning never vetoes the words.
     assert matcher.understand("mata btefta7o bukra").answers == ("opening_hours",)
@@ -700,10 +700,10 @@ def test_the_probe_over_the_meaning_answers_what_the_nearest_examples_leave_unsu
     # A linear classifier over the whole embedding (bot/matcher.py Probe) reads the meaning of a question, where
     # the nearest examples read a few look-alikes. Without it, these (dev set, never examples) are only offered.
     said = {
-        "my daughter is 7 she needs school what do i do": "school_kita",
+        "i get many letters in german i cant read them": "letters",
+        "kann ich meine cousine mitbringen zum übersetzen": "interpreter",
         "ابني بيخاف من المدرسة الجديدة، في حدا بيساعد؟": "school_kita",
         "از امتحان زبان میترسم، کلاس آمادگی دارین؟": "german_course",
-        "ኢንተግራሽን ኮርስ ብኸመይ ይምዝገብ": "german_course",
     }
     assert_answered_only_with(matcher, said, probe=None)
 
@@ -713,7 +713,7 @@ def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher
     # spellings mark a topic. Without it, these (dev set, never examples) are only offered.
     said = {
         "khune miain?": "home_visit",
-        "bitteeee einen termin diese woche": "appointment",
+        "shaku ejtima3at hatha el shahar": "events",
         "office abey alo please 🙏": "location",
     }
     assert_answered_only_with(matcher, said, char_probe=None)
