@@ -74,6 +74,7 @@ class _Word:
 class Phrase:
     source: str
     words: tuple[_Word, ...]
+    at_end: bool = False  # "... $": the last word ends its sentence or clause ("I can't go on.", not "... on the bus")
 
     def found_in(self, tokens: list[str]) -> bool:
         first = self.words[0]
@@ -84,7 +85,7 @@ class Phrase:
 
     def _rest(self, tokens: list[str], at: int, i: int) -> bool:
         if i == len(self.words):
-            return True
+            return not self.at_end or at == len(tokens) - 1
         word = self.words[i]
         for j in range(at + 1, min(len(tokens), at + 1 + GAP)):
             if word.matches(tokens[j]) and self._rest(tokens, j, i + 1):
@@ -94,7 +95,9 @@ class Phrase:
 
 def compile_phrase(source: str) -> Phrase | None:
     words = []
-    for raw in source.split():
+    raws = source.split()
+    at_end = bool(raws) and raws[-1] == "$"
+    for raw in raws[:-1] if at_end else raws:
         prefix, suffix = raw.startswith("*"), raw.endswith("*")
         core = normalize(raw.strip("*"))
         if not core:
@@ -109,7 +112,7 @@ def compile_phrase(source: str) -> Phrase | None:
                 if 0 < k < len(parts) - 1:
                     part_mode = "="
             words.append(_Word(part, part_mode))
-    return Phrase(source, tuple(words)) if words else None
+    return Phrase(source, tuple(words), at_end) if words else None
 
 
 class _PhraseSet:
@@ -157,6 +160,7 @@ class EmergencyHit:
 # A stroke or a fire "last year", a fire drill, the news of a fire, a hospital asked for "not an emergency":
 # questions about something else, not an emergency now (content/emergency.yaml, `not_now`). Violence, threats,
 # suicidal thoughts and a child in danger stay emergencies however they are told.
+_CLAUSE_END = re.compile(r"[,،;؛:]")
 _SENTENCE_END = re.compile(r"(?<![.\d])\.(?![.\d])|[!?؟።\n]+")
 PAST_CAN_END = frozenset({"medical", "not_breathing", "bleeding", "fire"})
 
@@ -174,10 +178,13 @@ class EmergencyLexicon:
             return None
         spaced = f" {' '.join(tokens)} "
         # A phrase's words within one sentence: "آني خايف. منو يشوف ..." is "I am afraid. Who sees ...", not
-        # "afraid of him". A pause ("...", "…") or a comma does not end a sentence.
-        sentences = [words for part in _SENTENCE_END.split(text) if (words := normalize(part).split())]
+        # "afraid of him". A pause ("...", "…") or a comma does not end a sentence. Its clauses (parts between
+        # commas) are read too, for the phrases that must end one: "I can't go on, please help".
+        sentences = [part for part in _SENTENCE_END.split(text)]
+        clauses = [clause for part in sentences for clause in _CLAUSE_END.split(part)]
+        segments = [words for part in sentences + clauses if (words := normalize(part).split())]
         for kind, phrases in self.kinds.items():
-            hit = next((h for words in sentences if (h := phrases.first_hit(words)) is not None), None)
+            hit = next((h for words in segments if (h := phrases.first_hit(words)) is not None), None)
             if hit is None:
                 continue
             if kind in PAST_CAN_END and any(words in spaced for words in self.not_now):

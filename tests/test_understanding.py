@@ -788,6 +788,22 @@ def test_a_phrase_does_not_span_two_sentences_and_a_toy_fire_engine_on_tv_is_no_
     assert lexicon_kinds(said) == said
 
 
+def test_cant_go_on_ends_a_sentence_a_leg_in_plaster_and_the_meskel_bonfire_are_no_alarm():
+    # faq_blind_1207o: a grandmother who "cant go on the bus" (bad knees) read as suicidal; a wife whose broken
+    # leg is in plaster (Persian) as a medical emergency; the church's Demera bonfire (Tigrinya) as a fire.
+    said = {
+        "She has bad knees and cant go on the bus. Can somebody come to our flat?": None,
+        "I can't go on.": "suicide",
+        "i cant go on, please help me": "suicide",
+        "i cannot go on 😭": "suicide",
+        "I can't go on like this anymore": "suicide",
+        "زنم پاش شکسته، گچ گرفته، نمیتونه تا دفتر بیاد. شما خودتون یه سر میاین پیشمون؟": None,
+        "زنم پاش شکسته، خیلی درد داره، کمک کنید": "medical",
+        "ሎሚ ምሸት ኣብ ቤተ ክርስትያን ደመራ ኢና ነንድድ፡ ሓዊ ምስ ተወልዐ መዝሙር ኣሎ። ኩልኹም ተዓደሙ!": None,
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
     # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
     # messages ask one thing (the second topic is context). The first is answered, the second not.
