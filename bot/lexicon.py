@@ -221,10 +221,13 @@ class Scope:
 
     def facts_elsewhere(self, text: str) -> str | None:
         """Why hours, an address or a phone asked for here would be someone else's: "other_authority" or
-        "other_place" (a place people come from), else None."""
+        "other_place" (a place people come from, unless one of ours is named too: "I am from Homs, I live in
+        Brackel now: where is your office?"), else None."""
         if self.other_authority(text):
             return "other_authority"
-        return "other_place" if self.home_place(text) else None
+        if self.home_place(text) and self.ours.first_hit(normalize(text).split()) is None:
+            return "other_place"
+        return None
 
 
 def _compile_all(sources: list[str]) -> list[Phrase]:

@@ -289,6 +289,9 @@ def test_a_place_people_come_from_is_no_other_office_and_persian_everyday_words_
     studied = matcher.understand("Ich habe in Damaskus Pharmazie studiert. Wird mein Zeugnis hier anerkannt?")
     assert studied.answers == ("work",) and not studied.out_of_scope
     assert matcher.understand("When does the embassy in Beirut open?").out_of_scope
+    # faq_blind_1207o: from Homs, living in Brackel now: where is your office? Ours, not Homs's.
+    assert matcher.understand("انا من حمص وساكنة ببراكل، وين مكتبكن بالزبط؟").answers == ("location",)
+    assert matcher.understand("وين المكتب بحمص؟").out_of_scope
     # Colloquial Persian "اونا" (they) and "کلن" (all in all) are spelled like Unna and Köln.
     assert matcher.understand("اونا گفتن باید بیام دفتر، کی باز هستید؟").answers == ("opening_hours",)
     assert matcher.understand("کلن چه کمکی میکنید؟").answers == ("offers",)
