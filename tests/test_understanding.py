@@ -608,15 +608,16 @@ def test_words_and_meaning_pointing_to_different_topics_give_a_choice_not_an_ans
     understood = matcher.understand("Ist mein Antrag beim Sozialamt schon bearbeitet?")
     assert understood.answers == () and understood.reason in ("disagree", "one_word", "close"), understood
     assert "letters" in understood.choices
-    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter:
-    # offered (with 1207n's examples, the one dev question where the two signals disagree so).
+    # Dev set: "may I bring someone who translates": the words lean to volunteering, the meaning to interpreter
+    # (with 1207n's examples the two signals disagreed; with 1207o's the classifier leans to interpreter on one
+    # shared word): offered.
     understood = matcher.understand("میتونم یه نفر بیارم ترجمه کنه")
-    assert understood.answers == () and understood.reason == "disagree", understood
+    assert understood.answers == () and understood.reason in ("disagree", "one_word"), understood
     assert "interpreter" in understood.choices
     # Dev set: "is there German teaching for women": the words lean to the women's groups, the meaning to the
-    # German course; both are offered (since 1207n's examples the classifier itself is unsure: "close").
+    # German course; both are offered (with 1207n's examples the classifier itself was unsure, "close").
     understood = matcher.understand("ንደቂ ኣንስትዮ ናይ ጀርመንኛ ትምህርቲ ኣሎ ዶ")
-    assert understood.answers == () and understood.reason in ("disagree", "close"), understood
+    assert understood.answers == () and understood.reason == "disagree", understood
     assert set(understood.choices) >= {"leisure", "german_course"}
     # Arabizi: the model hardly reads it, so its meaning never vetoes the words.
     assert matcher.understand("mata btefta7o bukra").answers == ("opening_hours",)
@@ -716,7 +717,7 @@ def test_the_probe_over_the_spelling_answers_dialect_and_learner_writing(matcher
     # spellings mark a topic. Without it, these (dev set, never examples) are only offered.
     said = {
         "khune miain?": "home_visit",
-        "shaku ejtima3at hatha el shahar": "events",
+        "الشغل رح يموتني من التعب، في كورس الماني بالمسا؟": "german_course",
         "office abey alo please 🙏": "location",
     }
     assert_answered_only_with(matcher, said, char_probe=None)
