@@ -157,11 +157,11 @@ class EmergencyHit:
     phrase: str
 
 
+_CLAUSE_END = re.compile(r"[,،;؛:]")
+_SENTENCE_END = re.compile(r"(?<![.\d])\.(?![.\d])|[!?؟።\n]+")
 # A stroke or a fire "last year", a fire drill, the news of a fire, a hospital asked for "not an emergency":
 # questions about something else, not an emergency now (content/emergency.yaml, `not_now`). Violence, threats,
 # suicidal thoughts and a child in danger stay emergencies however they are told.
-_CLAUSE_END = re.compile(r"[,،;؛:]")
-_SENTENCE_END = re.compile(r"(?<![.\d])\.(?![.\d])|[!?؟።\n]+")
 PAST_CAN_END = frozenset({"medical", "not_breathing", "bleeding", "fire"})
 
 
@@ -180,8 +180,8 @@ class EmergencyLexicon:
         # A phrase's words within one sentence: "آني خايف. منو يشوف ..." is "I am afraid. Who sees ...", not
         # "afraid of him". A pause ("...", "…") or a comma does not end a sentence. Its clauses (parts between
         # commas) are read too, for the phrases that must end one: "I can't go on, please help".
-        sentences = [part for part in _SENTENCE_END.split(text)]
-        clauses = [clause for part in sentences for clause in _CLAUSE_END.split(part)]
+        sentences = _SENTENCE_END.split(text)
+        clauses = [clause for part in sentences if _CLAUSE_END.search(part) for clause in _CLAUSE_END.split(part)]
         segments = [words for part in sentences + clauses if (words := normalize(part).split())]
         for kind, phrases in self.kinds.items():
             hit = next((h for words in segments if (h := phrases.first_hit(words)) is not None), None)
