@@ -18,10 +18,10 @@ from bot.matcher import Matcher
 from bot.staff import StaffDesk
 from storage.sqlite import SqliteStore
 
-BERLIN = ZoneInfo("Europe/Berlin")
 if TYPE_CHECKING:
     from month_activity import Expected
 
+BERLIN = ZoneInfo("Europe/Berlin")
 ROOT = Path(__file__).resolve().parent.parent
 
 
