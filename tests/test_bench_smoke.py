@@ -46,6 +46,13 @@ def test_answering(tmp_path: Path):
         assert case["questions"] == 50 and 0 < case["p50_ms"] <= case["p99_ms"] and case["per_second"] > 0
 
 
+def test_embedding(tmp_path: Path):
+    # Three batches: the embedder's two-at-a-time way must give the very vectors of one batch at a time.
+    result = run_bench("embedding", tmp_path / "e.json", "--texts", "70")
+    assert result["texts"] == 70 and result["equal"] is True
+    assert result["serial"]["cpu_s_per_1000"] > 0 and result["parallel"]["cpu_s_per_1000"] > 0
+
+
 def test_booking_race(tmp_path: Path):
     result = run_bench("booking_race", tmp_path / "b.json", "--people", "12", "--places", "3")
     assert result["overbookings"] == 0
