@@ -666,7 +666,7 @@ SEMANTIC_FALSE_ALARMS = 0.005
 SEMANTIC_MIN_WORDS = 3  # greetings and one-word messages are near everything in meaning
 
 
-@dataclass
+@dataclass(repr=False)
 class Matcher:
     thresholds: Thresholds = field(default_factory=Thresholds)
     _idf: dict[str, float] = field(default_factory=dict)
@@ -683,6 +683,13 @@ class Matcher:
     semantic_status: str = "lexical only"
     _prepared: dict[str, np.ndarray] = field(default_factory=dict)  # queries embedded ahead by understand_all
     _flags: list[bool] | None = None  # keyword_flags(), once known
+
+    def __repr__(self) -> str:
+        # Short: the generated one printed every index array (thousands), and Python 3.11's asyncio.Runner
+        # builds the repr of each run's task, its result included (a test's world holding the engine): ~0.3 s
+        # per run in the channel fuzz.
+        labels = len(self._index.labels) if self._index is not None else 0
+        return f"<Matcher: {labels} topics, {len(self._labelled)} examples, {self.semantic_status}>"
 
     # -- building ----------------------------------------------------------------------------------------------
 
