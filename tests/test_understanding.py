@@ -808,6 +808,18 @@ def test_cant_go_on_ends_a_sentence_a_leg_in_plaster_and_the_meskel_bonfire_are_
     assert lexicon_kinds(said) == said
 
 
+def test_kill_in_latin_tigrinya_is_a_threat_or_suicidal_and_drowning_in_mail_is_no_alarm():
+    # faq_blind_1207p: three men at the door saying "we will kill you" (Tigrinya in Latin letters) got no alarm;
+    # a teacher whose pupils are "drowning in mail" got the answer for someone not breathing.
+    said = {
+        "hji 3 sebat ab dege maxo ykwhkwhu alewu, 'nqtleka ina' ilom. ab wsti ale, feriheh. entay ygber??": "violence",
+        "lomi leyti nebsey kiqtl ihasib aleku, kulu bilash iyu": "suicide",
+        "Meine Schüler sind gerade umgezogen und ertrinken in Post, Verträgen und Anträgen. Helft ihr da?": None,
+        "Hilfe, mein Sohn ertrinkt im See!": "not_breathing",
+    }
+    assert lexicon_kinds(said) == said
+
+
 def test_a_topic_a_part_is_sure_of_is_answered_only_when_the_whole_message_means_it(matcher):
     # faq_blind_1207j: each part of these, read alone, was sure of its topic, and both were answered; the
     # messages ask one thing (the second topic is context). The first is answered, the second not.
