@@ -298,6 +298,14 @@ def test_a_place_people_come_from_is_no_other_office_and_persian_everyday_words_
     # German authorities and cities written in Arabic letters.
     for text in ("دوام الأوسلندرامت مال غيلزنكيرشن شوكت يبدي؟", "سوسيال امت وين عنوانه؟"):
         assert matcher.understand(text).out_of_scope, text
+    # faq_blind_1207p: the Bezirksregierung Münster decides on recognitions for Dortmund too; living in Münster
+    # is another city.
+    waiting = matcher.understand(
+        "I am a doctor from Khartoum. I sent my papers for the Approbation to the Bezirksregierung Münster five "
+        "months ago and heard nothing. Who can help me with this?"
+    )
+    assert waiting.answers == ("work",) and not waiting.out_of_scope
+    assert matcher.understand("Ich wohne in Münster, wann habt ihr dort offen?").out_of_scope
 
 
 def test_our_own_places_and_letters_from_authorities_are_answered(matcher):
