@@ -66,6 +66,7 @@ _ENGLISH_WORDS = frozenset(
 # Arabic in Latin letters: common words and spellings with digits for Arabic letters (3 = ع, 7 = ح ...).
 _ARABIZI_WORDS = frozenset(
     "ana enta enti inta inti ente anta mata emta imta eimta wen wein wain ween fen fain fein ayna ayn shu shou"
+    " maktabkum maktabkon sakin saken sakna"
     " sho esh eh ish shlon kif keef kaif kef leh lesh lish 3ndi 3andi andi 3ando bdi biddi baddi bade bidi"
     " 3ayez 3ayz 3awz 3aiz abi abgha areed ureed momken mumkin mmkn yaftah yeftah byeftah byftah maktab"
     " elmaktab almaktab mawed maw3ed mau3id mo3ed maw3id wa2t wakt sa3a saa3a sa3at al el fi fe min men"
@@ -107,7 +108,9 @@ _FINGLISH_WORDS = frozenset(
     " hastum budum mekona mekonam berom kudam nevisi kunum dashtom darom mishom"
     " mebina mepursom mekardom metanin mekonom mekhaya metana gerefta bezana meshan"
     " mekonum shuma yakshambe yakshanbe emroz khana aysta metarsum mitarsum bgid hosele hoselam rafte"
-    " darwaza dunbal tazakhane mesha".split()
+    " darwaza dunbal tazakhane mesha"
+    " mikhayom namikhayom konom mizanom migira migiran bachaye tarjomani taza amadan morede anglisi natije"
+    .split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
@@ -128,8 +131,10 @@ _TIGRINYA_LATIN_WORDS = frozenset(
     " meealti mealti kirai kiray tsigem tsgem shqal wedey gualey deqey dekey mdhanit hakimey"
     " yeqenyeley yekenyeleyey kemeyla bkemey abzi abti ntsa ntse yikealo kemzi ameta yiqemet tihgezuna hiza"
     " ikil kiflit tihbuwo hibuni hbuni kimezgeb tkhelu geyna yibl wedieye yimhar bintay"
-    " ziblo ayanbibn temelise kimetse zikhon adreskum kfilit qeldi ngeruni reikumwo bitsbuq bota".split()
+    " ziblo ayanbibn temelise kimetse zikhon adreskum kfilit qeldi ngeruni reikumwo bitsbuq bota"
+    " xbah qoxera qoxra ykeal kdlewo kthabuni ksedd deleye".split()
 )
+_OUR_UMLAUT_NAMES = re.compile(r"h[öo]rde\w*|sch[üu]ren")
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[2375689][a-z]+\b|\b[a-z]+[2375689][a-z]*\b")
 
 
@@ -167,7 +172,8 @@ class Detection:
 def latin_scores(text: str) -> dict[str, int]:
     """Evidence per language for a Latin-letter text: typical words, umlauts, Arabizi digits."""
     words = normalize(text).split()
-    raw = text.lower()
+    # Our districts' umlauts are no German: "wen maktabkum bil Hörde?" is Arabizi.
+    raw = _OUR_UMLAUT_NAMES.sub(" ", text.lower())
     return {
         "de": sum(w in _GERMAN_WORDS or bool(_GERMAN_SHAPE.search(w)) for w in words)
         + 2 * len(re.findall("[äöüß]", raw)),

@@ -130,3 +130,16 @@ def test_more_dari_and_tigrinya_in_latin_letters():
         ("ya akhi risala kab jobcenter metsiatni 3 gets ala. ane german ayanbibn. enta iya ziblo?", "ti"),
     ]:
         assert detect(text).lang == lang, text
+
+
+def test_our_districts_umlaut_is_no_german_and_more_latin_letter_words():
+    # faq_blind_1207p: "Hörde" (and an authority's "Ausländerbehörde") made Arabizi and English read as German;
+    # Dari Finglish ("mikhayom", "konom") and Tigrinya written with x for ts ("xbah qoxera") were undecided.
+    for text, lang in [
+        ("wen maktabkum bil Hörde? ani sakin yam il Phoenix See", "ar"),
+        ("Opening times Hörde pls 🙏", "en"),
+        ("salam bro ma mikhayom dar yak klub futbal bazi konom kodam klub dar hörde", "fa"),
+        ("xbah sa'at 10 qoxera neyruni, chef'ey grn sra xewi'uni. kdlewo ykeal do?", "ti"),
+        ("Ich wohne in Hörde und brauche Hilfe mit einem Brief", "de"),
+    ]:
+        assert detect(text).lang == lang, text
