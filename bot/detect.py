@@ -109,8 +109,7 @@ _FINGLISH_WORDS = frozenset(
     " mebina mepursom mekardom metanin mekonom mekhaya metana gerefta bezana meshan"
     " mekonum shuma yakshambe yakshanbe emroz khana aysta metarsum mitarsum bgid hosele hoselam rafte"
     " darwaza dunbal tazakhane mesha"
-    " mikhayom namikhayom konom mizanom migira migiran bachaye tarjomani taza amadan morede anglisi natije"
-    .split()
+    " mikhayom namikhayom konom mizanom migira migiran bachaye tarjomani taza amadan morede anglisi natije".split()
 )
 # Tigrinya in Latin letters.
 _TIGRINYA_LATIN_WORDS = frozenset(
