@@ -171,7 +171,8 @@ class Detection:
 def latin_scores(text: str) -> dict[str, int]:
     """Evidence per language for a Latin-letter text: typical words, umlauts, Arabizi digits."""
     words = normalize(text).split()
-    # Our districts' umlauts are no German: "wen maktabkum bil Hörde?" is Arabizi.
+    # Our districts' umlauts are no German: "wen maktabkum bil Hörde?" is Arabizi (and an authority's name, the
+    # "hörde" of "Ausländerbehörde", is a loanword in any language).
     raw = _OUR_UMLAUT_NAMES.sub(" ", text.lower())
     return {
         "de": sum(w in _GERMAN_WORDS or bool(_GERMAN_SHAPE.search(w)) for w in words)

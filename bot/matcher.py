@@ -426,8 +426,8 @@ class Probe:
 
 
 def fit_probe(vectors: np.ndarray, y: np.ndarray, n_labels: int) -> Probe:
-    """The probe over the embeddings: on standardised vectors, fitted in float32 (the vectors' own precision:
-    half the time of float64, and not one answer or offer changed over all evaluation sets, 13,779 questions)."""
+    """The probe over the embeddings: on standardised vectors, fitted in float32, the vectors' own precision (the
+    whole fit took 109 instead of 119 CPU-s, and not one answer or offer changed over all evaluation sets)."""
     x = vectors.astype(np.float32)
     mean, scale = x.mean(axis=0), x.std(axis=0) + np.float32(1e-6)
     w, b = _softmax_regression((x - mean) / scale, y, n_labels, step=1.0, l2=PROBE_L2)
@@ -691,7 +691,7 @@ class Matcher:
 
     def __repr__(self) -> str:
         # Short: the generated one printed every index array (thousands), and Python 3.11's asyncio.Runner
-        # builds the repr of each run's task, its result included (a test's world holding the engine): ~0.3 s
+        # builds the repr of each run's task, its result included (a test's world holding the engine): ~0.6 s
         # per run in the channel fuzz.
         labels = len(self._index.labels) if self._index is not None else 0
         return f"<Matcher: {labels} topics, {len(self._labelled)} examples, {self.semantic_status}>"
